@@ -147,7 +147,7 @@ fn luhn_valid(digits: &[u8]) -> bool {
         .enumerate()
         .map(|(i, &b)| luhn_term(b - b'0', i % 2 == 1))
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 impl Drop for CardNumber {

@@ -1,0 +1,103 @@
+//! The command line, declared with clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Vigie: real-time card-fraud detection.
+#[derive(Debug, Parser)]
+#[command(name = "vigie", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Where Vigie keeps everything (ingested data, quarantine, keys, models).
+    /// Defaults to $VIGIE_HOME, else ./vigie-data.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// More logs (-v debug, -vv trace). VIGIE_LOG=<targets> overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Vigie's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a transaction file, write accepted records to Parquet and
+    /// refused ones to a quarantine file.
+    Ingest(IngestArgs),
+    /// Generate synthetic transactions in the Kaggle layout.
+    Generate(GenerateArgs),
+}
+
+/// `vigie ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The CSV file to ingest.
+    pub file: PathBuf,
+    /// A TOML column mapping for files not in the Kaggle layout.
+    #[arg(long, value_name = "MAP.toml")]
+    pub mapping: Option<PathBuf>,
+    /// The file has no header line; its columns are in the Kaggle order.
+    #[arg(long, conflicts_with = "mapping")]
+    pub no_header: bool,
+    /// Parquet output (default: <data-dir>/ingest/<name>.parquet).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Parsing threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print the report as one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `vigie generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of card holders (one card each).
+    #[arg(long, default_value_t = 1000, conflicts_with = "rows")]
+    pub customers: u32,
+    /// Aim for about this many rows: picks the number of customers for the
+    /// period and stops at exactly this many.
+    #[arg(long)]
+    pub rows: Option<u64>,
+    /// First day (YYYY-MM-DD).
+    #[arg(long, default_value = "2019-01-01")]
+    pub from: String,
+    /// Last day, inclusive (YYYY-MM-DD).
+    #[arg(long, default_value = "2020-12-31")]
+    pub to: String,
+    /// Random seed: the same seed gives the same file.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Fraud patterns to inject, comma-separated: classic_episode,
+    /// card_testing, account_takeover, compromised_merchant, or `all`.
+    #[arg(long, value_delimiter = ',', default_value = "classic_episode")]
+    pub scenarios: Vec<String>,
+    /// Add the `fraud_scenario` column (on by default when a scenario other
+    /// than classic_episode is selected).
+    #[arg(long)]
+    pub scenario_column: bool,
+    /// Output CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Print the summary as one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,26 @@
+//! One module per command.
+
+pub mod generate;
+pub mod ingest;
+
+/// Formats a count with thousands separators (1,233,811).
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Prints one JSON object on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    #[allow(clippy::print_stdout)]
+    {
+        println!("{}", serde_json::to_string(value)?);
+    }
+    Ok(())
+}

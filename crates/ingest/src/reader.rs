@@ -1,0 +1,500 @@
+//! The streaming, parallel reader: file -> validated transactions, in order.
+//!
+//! One thread reads the file in large blocks and cuts them on record
+//! boundaries; worker threads parse and validate chunks; the calling thread
+//! puts chunk results back in file order, removes duplicate `trans_num`s and
+//! hands batches to the caller's sink. Channels are bounded, so memory stays
+//! constant in the file size (a few chunks in flight, plus the duplicate
+//! index).
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use csv::ByteRecord;
+use vigie_types::{
+    CardNumber, Label, LabeledTransaction, Timestamp, Tokenizer, redact_card_numbers,
+};
+
+use crate::chunk::record_boundary;
+use crate::error::{IngestError, Result};
+use crate::layout::{Layout, looks_like_data, safe_excerpt};
+use crate::mapping::Mapping;
+use crate::record::{Problem, RecordParser, Repairs};
+use crate::sniff::not_csv;
+
+/// How to read a file.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Column mapping (the Kaggle layout by default).
+    pub mapping: Mapping,
+    /// Parsing threads (at least 1).
+    pub threads: usize,
+    /// Size of the blocks handed to parsing threads.
+    pub chunk_bytes: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            mapping: Mapping::default(),
+            threads: std::thread::available_parallelism().map_or(2, usize::from),
+            chunk_bytes: 4 << 20,
+        }
+    }
+}
+
+/// A record that was refused, ready for the quarantine file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Physical line number in the input (1-based; a record spanning several
+    /// lines is numbered by its first).
+    pub line: u64,
+    /// Why.
+    pub problem: Problem,
+    /// The original record with every card number replaced by its token.
+    pub record: String,
+}
+
+/// An accepted record and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accepted {
+    /// Physical line number in the input.
+    pub line: u64,
+    /// The transaction.
+    pub txn: LabeledTransaction,
+}
+
+/// What the reader hands to its sink, in file order.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Accepted records, in file order.
+    pub accepted: Vec<Accepted>,
+    /// Refused records, in file order.
+    pub rejected: Vec<Rejection>,
+}
+
+/// Counts over a whole file.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ReadSummary {
+    /// Records read (header excluded, blank lines excluded).
+    pub rows_read: u64,
+    /// Records accepted.
+    pub accepted: u64,
+    /// Records refused.
+    pub rejected: u64,
+    /// Refusals per reason code.
+    pub rejected_by_reason: BTreeMap<String, u64>,
+    /// Records refused because their `trans_num` was seen earlier in the file.
+    pub duplicates: u64,
+    /// Accepted records that needed a documented repair, per repair.
+    pub repaired: BTreeMap<String, u64>,
+    /// Accepted records whose event time is earlier than the previous one's.
+    pub out_of_order: u64,
+    /// Whether the file has an `is_fraud` column.
+    pub labelled: bool,
+    /// Accepted records labelled fraud.
+    pub frauds: u64,
+    /// Earliest accepted event time.
+    pub first_event: Option<Timestamp>,
+    /// Latest accepted event time.
+    pub last_event: Option<Timestamp>,
+    /// Unknown columns, ignored.
+    pub ignored_columns: Vec<String>,
+    /// Known personal columns, not kept (data minimisation).
+    pub dropped_columns: Vec<String>,
+}
+
+struct Chunk {
+    seq: u64,
+    data: Vec<u8>,
+}
+
+struct Parsed {
+    line: u32,
+    start: u32,
+    end: u32,
+    outcome: std::result::Result<(LabeledTransaction, Repairs), Problem>,
+}
+
+struct ChunkResult {
+    seq: u64,
+    data: Vec<u8>,
+    newlines: u64,
+    records: Vec<Parsed>,
+}
+
+/// Reads `path`, calling `sink` with batches in file order, and returns the
+/// file's counts. `progress` receives the number of bytes read so far.
+pub fn read_file(
+    path: &Path,
+    tokenizer: &Tokenizer,
+    options: &ReadOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    sink: &mut dyn FnMut(Batch) -> Result<()>,
+) -> Result<ReadSummary> {
+    let read_err = |source| IngestError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = File::open(path).map_err(read_err)?;
+    let mut head = vec![0u8; options.chunk_bytes.max(1 << 16)];
+    let filled = read_full(&mut file, &mut head).map_err(read_err)?;
+    head.truncate(filled);
+    if let Some(problem) = not_csv(&head) {
+        return Err(IngestError::NotCsv {
+            path: path.to_path_buf(),
+            problem,
+        });
+    }
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let (layout, body_start, header_lines) = read_header(path, &head[bom..], &options.mapping)?;
+    let parser = RecordParser::new(layout, &options.mapping, tokenizer.clone());
+    let carry = head[bom + body_start..].to_vec();
+
+    let mut summary = ReadSummary {
+        labelled: parser.layout().labelled(),
+        ignored_columns: parser.layout().ignored_columns.clone(),
+        dropped_columns: parser.layout().dropped_columns.clone(),
+        ..ReadSummary::default()
+    };
+    let threads = options.threads.max(1);
+    let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(threads * 2);
+    let (result_tx, result_rx) = sync_channel::<ChunkResult>(threads * 2);
+    let chunk_rx = Arc::new(Mutex::new(chunk_rx));
+    let mut collector = Collector::new(tokenizer.clone(), header_lines as u64 + 1);
+
+    std::thread::scope(|scope| -> Result<()> {
+        let reader = scope.spawn(move || {
+            cut_chunks(
+                file,
+                carry,
+                bom + body_start,
+                options.chunk_bytes,
+                chunk_tx,
+                progress,
+            )
+        });
+        for _ in 0..threads {
+            let (rx, tx, parser) = (Arc::clone(&chunk_rx), result_tx.clone(), parser.clone());
+            scope.spawn(move || parse_chunks(&rx, &tx, &parser));
+        }
+        drop(result_tx);
+        let collected = collector.run(&result_rx, &mut summary, sink);
+        // Unblock the reader and the workers if the sink failed early.
+        drop(result_rx);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("reader thread panicked")));
+        collected?;
+        read.map_err(|source| IngestError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
+    })?;
+    Ok(summary)
+}
+
+fn read_full(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Parses the header (or, without one, peeks at the first record) and
+/// returns the layout, the byte offset where records start and the number of
+/// physical lines the header took.
+fn read_header(path: &Path, head: &[u8], mapping: &Mapping) -> Result<(Layout, usize, usize)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(mapping.format.delimiter as u8)
+        .from_reader(head);
+    let mut first = ByteRecord::new();
+    let found = reader.read_byte_record(&mut first).unwrap_or(false);
+    if !found {
+        return Err(IngestError::NotCsv {
+            path: path.to_path_buf(),
+            problem: "the file has no records".into(),
+        });
+    }
+    let names: Vec<String> = first
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    if !mapping.format.header {
+        let columns = mapping.headerless_columns(names.len());
+        return Ok((Layout::resolve(&columns, mapping, path)?, 0, 0));
+    }
+    let mut end = reader.position().byte() as usize;
+    while end < head.len() && matches!(head[end], b'\r' | b'\n') {
+        end += 1;
+    }
+    let lines = head[..end].iter().filter(|&&b| b == b'\n').count();
+    match Layout::resolve(&names, mapping, path) {
+        Ok(layout) => Ok((layout, end, lines)),
+        Err(IngestError::MissingColumns { .. }) if looks_like_data(&names) => {
+            Err(IngestError::NoHeader {
+                path: PathBuf::from(path),
+                excerpt: safe_excerpt(&String::from_utf8_lossy(&head[..end.min(200)])),
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn cut_chunks(
+    mut file: File,
+    mut carry: Vec<u8>,
+    mut bytes_done: usize,
+    chunk_bytes: usize,
+    tx: SyncSender<Chunk>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> std::io::Result<()> {
+    let mut seq = 0;
+    let mut eof = false;
+    while !eof || !carry.is_empty() {
+        let mut block = std::mem::take(&mut carry);
+        if !eof {
+            let old = block.len();
+            block.resize(old + chunk_bytes, 0);
+            let n = read_full(&mut file, &mut block[old..])?;
+            block.truncate(old + n);
+            eof = n == 0 || n < chunk_bytes;
+        }
+        let cut = if eof {
+            block.len()
+        } else {
+            // An unbalanced quote could otherwise make a chunk grow forever:
+            // past 16 blocks, cut at the last line break whatever the quotes.
+            record_boundary(&block)
+                .or_else(|| {
+                    (block.len() > 16 * chunk_bytes)
+                        .then(|| memchr::memrchr(b'\n', &block).map_or(block.len(), |p| p + 1))
+                })
+                .unwrap_or(0)
+        };
+        if cut == 0 {
+            carry = block;
+            continue;
+        }
+        carry = block.split_off(cut);
+        bytes_done += block.len();
+        if tx.send(Chunk { seq, data: block }).is_err() {
+            return Ok(());
+        }
+        progress(bytes_done as u64);
+        seq += 1;
+    }
+    Ok(())
+}
+
+fn parse_chunks(rx: &Mutex<Receiver<Chunk>>, tx: &SyncSender<ChunkResult>, parser: &RecordParser) {
+    loop {
+        let chunk = match rx.lock() {
+            Ok(guard) => guard.recv(),
+            Err(_) => return,
+        };
+        let Ok(chunk) = chunk else { return };
+        let result = parse_chunk(chunk, parser);
+        if tx.send(result).is_err() {
+            return;
+        }
+    }
+}
+
+fn parse_chunk(chunk: Chunk, parser: &RecordParser) -> ChunkResult {
+    let newlines = memchr::memchr_iter(b'\n', &chunk.data).count() as u64;
+    let mut records = Vec::with_capacity(chunk.data.len() / 200);
+    {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(parser.delimiter())
+            .from_reader(chunk.data.as_slice());
+        let mut record = ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    // Only I/O errors and invalid UTF-8 in string records can
+                    // occur here; byte records have neither.
+                    tracing::warn!(error = %e, "csv reader stopped early in a chunk");
+                    break;
+                }
+            }
+            let end = reader.position().byte() as usize;
+            let (mut start, mut line) = record
+                .position()
+                .map_or((0, 1), |p| (p.byte() as usize, p.line()));
+            // After a CRLF record the reader stops between `\r` and `\n`, and
+            // it skips blank lines: step over those line breaks so the record
+            // starts, and is numbered, where its text does.
+            while start < end && matches!(chunk.data[start], b'\r' | b'\n') {
+                line += u64::from(chunk.data[start] == b'\n');
+                start += 1;
+            }
+            records.push(Parsed {
+                line: line as u32,
+                start: start as u32,
+                end: end as u32,
+                outcome: parser.parse(&record),
+            });
+        }
+    }
+    ChunkResult {
+        seq: chunk.seq,
+        data: chunk.data,
+        newlines,
+        records,
+    }
+}
+
+/// Puts chunk results back in order and applies the checks that need the
+/// whole file (duplicates, order).
+struct Collector {
+    next_seq: u64,
+    pending: BTreeMap<u64, ChunkResult>,
+    seen: HashSet<u128>,
+    next_line: u64,
+    last_event: Option<Timestamp>,
+    tokenizer: Tokenizer,
+}
+
+impl Collector {
+    fn new(tokenizer: Tokenizer, first_line: u64) -> Self {
+        Self {
+            next_seq: 0,
+            pending: BTreeMap::new(),
+            seen: HashSet::new(),
+            next_line: first_line,
+            last_event: None,
+            tokenizer,
+        }
+    }
+
+    fn run(
+        &mut self,
+        rx: &Receiver<ChunkResult>,
+        summary: &mut ReadSummary,
+        sink: &mut dyn FnMut(Batch) -> Result<()>,
+    ) -> Result<()> {
+        for result in rx {
+            self.pending.insert(result.seq, result);
+            while let Some(ready) = self.pending.remove(&self.next_seq) {
+                self.next_seq += 1;
+                let batch = self.absorb(ready, summary);
+                sink(batch)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn absorb(&mut self, chunk: ChunkResult, summary: &mut ReadSummary) -> Batch {
+        let mut batch = Batch {
+            accepted: Vec::with_capacity(chunk.records.len()),
+            rejected: Vec::new(),
+        };
+        for parsed in chunk.records {
+            let line = self.next_line + u64::from(parsed.line) - 1;
+            summary.rows_read += 1;
+            let outcome = parsed.outcome.and_then(|(txn, repairs)| {
+                if self.seen.insert(txn.txn.trans_num.as_u128()) {
+                    Ok((txn, repairs))
+                } else {
+                    summary.duplicates += 1;
+                    Err(Problem::record(
+                        "duplicate_trans_num",
+                        format!(
+                            "trans_num {} already appeared earlier in the file",
+                            txn.txn.trans_num
+                        ),
+                    ))
+                }
+            });
+            match outcome {
+                Ok((txn, repairs)) => {
+                    self.count_accepted(&txn, repairs, summary);
+                    batch.accepted.push(Accepted { line, txn });
+                }
+                Err(problem) => {
+                    summary.rejected += 1;
+                    *summary
+                        .rejected_by_reason
+                        .entry(problem.reason.clone())
+                        .or_default() += 1;
+                    let raw = &chunk.data[parsed.start as usize..parsed.end as usize];
+                    batch.rejected.push(Rejection {
+                        line,
+                        problem,
+                        record: self.redact(raw),
+                    });
+                }
+            }
+        }
+        self.next_line += chunk.newlines;
+        batch
+    }
+
+    fn count_accepted(
+        &mut self,
+        txn: &LabeledTransaction,
+        repairs: Repairs,
+        summary: &mut ReadSummary,
+    ) {
+        summary.accepted += 1;
+        let t = txn.txn.event_time;
+        if self.last_event.is_some_and(|last| t < last) {
+            summary.out_of_order += 1;
+        }
+        self.last_event = Some(t);
+        summary.first_event = Some(summary.first_event.map_or(t, |f| f.min(t)));
+        summary.last_event = Some(summary.last_event.map_or(t, |l| l.max(t)));
+        if txn.label == Some(Label::Fraud) {
+            summary.frauds += 1;
+        }
+        if repairs.amount_float_noise {
+            *summary
+                .repaired
+                .entry("amount_float_noise".into())
+                .or_default() += 1;
+        }
+        if repairs.short_record {
+            *summary
+                .repaired
+                .entry("missing_trailing_unknown_columns".into())
+                .or_default() += 1;
+        }
+        if repairs.unwrapped_line {
+            *summary
+                .repaired
+                .entry("unwrapped_quoted_line".into())
+                .or_default() += 1;
+        }
+    }
+
+    /// The raw record as text, line break removed, with every card number
+    /// replaced by its token (or a marker when it is not a valid number).
+    fn redact(&self, raw: &[u8]) -> String {
+        let text = String::from_utf8_lossy(raw);
+        let text = text.trim_end_matches(['\r', '\n']);
+        redact_card_numbers(text, |digits| match CardNumber::parse(digits) {
+            Ok(card) => self.tokenizer.tokenize(&card).to_string(),
+            Err(_) => "[digits removed]".to_string(),
+        })
+        .into_owned()
+    }
+}
