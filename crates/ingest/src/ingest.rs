@@ -121,6 +121,13 @@ pub fn warnings(s: &ReadSummary) -> Vec<String> {
             ));
         }
     }
+    if s.id_conflicts > 0 {
+        out.push(format!(
+            "{} records reuse a trans_num already used by a different transaction: the source's id generator collides{}",
+            s.id_conflicts,
+            if s.rejected_by_reason.contains_key("trans_num_conflict") { " (quarantined; --keep-id-conflicts keeps them)" } else { " (kept)" }
+        ));
+    }
     if s.out_of_order > 0 {
         out.push(format!("{} records are earlier than the record before them: the file is not in time order (features replay it sorted)", s.out_of_order));
     }

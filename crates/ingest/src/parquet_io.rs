@@ -7,6 +7,7 @@
 //! The file's key-value metadata names the schema version and the key version
 //! of the card tokens.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::file::writer::{SerializedColumnWriter, SerializedFileWriter};
 use parquet::schema::parser::parse_message_type;
+use parquet::schema::types::ColumnPath;
 use vigie_types::{
     Amount, CardToken, Category, Date, FraudScenario, Gender, GeoPoint, Label, LabeledTransaction,
     Last4, Timestamp, TransNum, Transaction,
@@ -55,6 +57,73 @@ const SCHEMA: &str = "message vigie_transaction {
 /// the writer's buffers stay around 30 MB.
 const ROW_GROUP_ROWS: usize = 1 << 17;
 
+/// Text values that repeat across rows (a card's token and last four digits,
+/// a merchant's name), encoded once: a file has far fewer cards and merchants
+/// than rows.
+#[derive(Default)]
+struct TextCache {
+    cards: HashMap<CardToken, (ByteArray, ByteArray)>,
+    merchants: HashMap<Arc<str>, ByteArray>,
+}
+
+impl TextCache {
+    const MAX: usize = 1 << 20;
+
+    fn card(&mut self, token: CardToken, last4: Last4) -> (ByteArray, ByteArray) {
+        if let Some(texts) = self.cards.get(&token) {
+            return texts.clone();
+        }
+        let mut text = Vec::with_capacity(CardToken::TEXT_LEN);
+        token.write_to(&mut text);
+        let texts = (
+            ByteArray::from(text),
+            ByteArray::from(last4.as_bytes().to_vec()),
+        );
+        if self.cards.len() >= Self::MAX {
+            self.cards.clear();
+        }
+        self.cards.insert(token, texts.clone());
+        texts
+    }
+
+    fn merchant(&mut self, name: &Arc<str>) -> ByteArray {
+        if let Some(text) = self.merchants.get(name) {
+            return text.clone();
+        }
+        let text = ByteArray::from(name.as_bytes().to_vec());
+        if self.merchants.len() >= Self::MAX {
+            self.merchants.clear();
+        }
+        self.merchants.insert(Arc::clone(name), text.clone());
+        text
+    }
+}
+
+/// The constant texts of closed sets, encoded once.
+struct Constants {
+    categories: Vec<ByteArray>,
+    female: ByteArray,
+    male: ByteArray,
+    scenarios: Vec<ByteArray>,
+}
+
+impl Default for Constants {
+    fn default() -> Self {
+        Self {
+            categories: Category::ALL
+                .iter()
+                .map(|c| ByteArray::from(c.as_str()))
+                .collect(),
+            female: ByteArray::from(Gender::Female.as_str()),
+            male: ByteArray::from(Gender::Male.as_str()),
+            scenarios: FraudScenario::ALL
+                .iter()
+                .map(|s| ByteArray::from(s.as_str()))
+                .collect(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Columns {
     trans_num: Vec<ByteArray>,
@@ -83,22 +152,23 @@ impl Columns {
         self.event_time.len()
     }
 
-    fn push(&mut self, row: &Accepted) {
+    fn push(&mut self, row: &Accepted, cache: &mut TextCache, constants: &Constants) {
         let t = &row.txn.txn;
-        let mut text = Vec::with_capacity(CardToken::TEXT_LEN);
-        t.trans_num.write_to(&mut text);
-        self.trans_num
-            .push(ByteArray::from(std::mem::take(&mut text)));
-        t.card.write_to(&mut text);
-        self.card_token.push(ByteArray::from(text));
-        self.card_last4
-            .push(ByteArray::from(t.card_last4.as_bytes().to_vec()));
+        let mut id = Vec::with_capacity(32);
+        t.trans_num.write_to(&mut id);
+        self.trans_num.push(ByteArray::from(id));
+        let (token, last4) = cache.card(t.card, t.card_last4);
+        self.card_token.push(token);
+        self.card_last4.push(last4);
         self.event_time.push(t.event_time.micros());
-        self.merchant
-            .push(ByteArray::from(t.merchant.as_bytes().to_vec()));
-        self.category.push(ByteArray::from(t.category.as_str()));
+        self.merchant.push(cache.merchant(&t.merchant));
+        self.category
+            .push(constants.categories[t.category.index()].clone());
         self.amount_cents.push(t.amount.cents());
-        self.gender.push(ByteArray::from(t.gender.as_str()));
+        self.gender.push(match t.gender {
+            Gender::Female => constants.female.clone(),
+            Gender::Male => constants.male.clone(),
+        });
         self.birth_date.push(t.birth_date.days_since_epoch());
         self.city_pop.push(t.city_pop as i32);
         self.home_lat.push(t.home.lat());
@@ -114,7 +184,11 @@ impl Columns {
         }
         match row.txn.scenario {
             Some(s) => {
-                self.scenario.push(ByteArray::from(s.as_str()));
+                let index = FraudScenario::ALL
+                    .iter()
+                    .position(|x| *x == s)
+                    .unwrap_or_default();
+                self.scenario.push(constants.scenarios[index].clone());
                 self.scenario_def.push(1);
             }
             None => self.scenario_def.push(0),
@@ -127,6 +201,8 @@ impl Columns {
 pub struct TransactionWriter {
     writer: SerializedFileWriter<File>,
     columns: Columns,
+    cache: TextCache,
+    constants: Constants,
     path: PathBuf,
     rows: u64,
 }
@@ -166,11 +242,16 @@ impl TransactionWriter {
             .set_compression(Compression::SNAPPY)
             .set_key_value_metadata(Some(kv))
             .set_created_by(format!("vigie {}", env!("CARGO_PKG_VERSION")))
+            // Unique per row: a dictionary would only cost time and space.
+            .set_column_dictionary_enabled(ColumnPath::from("trans_num"), false)
+            .set_column_dictionary_enabled(ColumnPath::from("source_line"), false)
             .build();
         let writer = SerializedFileWriter::new(file, schema, Arc::new(props)).map_err(pq)?;
         Ok(Self {
             writer,
             columns: Columns::default(),
+            cache: TextCache::default(),
+            constants: Constants::default(),
             path: path.to_path_buf(),
             rows: 0,
         })
@@ -179,7 +260,7 @@ impl TransactionWriter {
     /// Appends rows, flushing full row groups.
     pub fn write(&mut self, rows: &[Accepted]) -> Result<()> {
         for row in rows {
-            self.columns.push(row);
+            self.columns.push(row, &mut self.cache, &self.constants);
             if self.columns.len() >= ROW_GROUP_ROWS {
                 self.flush()?;
             }
@@ -360,7 +441,7 @@ fn decode_row_group(
             event_time: Timestamp::from_seconds(event_time[i].div_euclid(1_000_000)),
             card: checked(CardToken::parse(card_token[i].data()))?,
             card_last4: checked(Last4::parse(card_last4[i].data()))?,
-            merchant: text(&merchant[i])?.to_string(),
+            merchant: Arc::from(text(&merchant[i])?),
             category: checked(Category::parse(category[i].data()))?,
             amount: checked(Amount::from_cents(amount[i]))?,
             gender: checked(Gender::parse(gender[i].data()))?,

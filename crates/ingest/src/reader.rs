@@ -7,8 +7,9 @@
 //! constant in the file size (a few chunks in flight, plus the duplicate
 //! index).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
+use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -35,6 +36,10 @@ pub struct ReadOptions {
     pub threads: usize,
     /// Size of the blocks handed to parsing threads.
     pub chunk_bytes: usize,
+    /// Keep records whose `trans_num` was already used by a *different*
+    /// transaction (an id collision in the source), instead of quarantining
+    /// them as `trans_num_conflict`. Exact duplicates are always quarantined.
+    pub keep_id_conflicts: bool,
 }
 
 impl Default for ReadOptions {
@@ -43,6 +48,7 @@ impl Default for ReadOptions {
             mapping: Mapping::default(),
             threads: std::thread::available_parallelism().map_or(2, usize::from),
             chunk_bytes: 4 << 20,
+            keep_id_conflicts: false,
         }
     }
 }
@@ -88,8 +94,12 @@ pub struct ReadSummary {
     pub rejected: u64,
     /// Refusals per reason code.
     pub rejected_by_reason: BTreeMap<String, u64>,
-    /// Records refused because their `trans_num` was seen earlier in the file.
+    /// Records refused because the same record (same `trans_num`, card,
+    /// time, amount and merchant) was seen earlier in the file.
     pub duplicates: u64,
+    /// Records whose `trans_num` an earlier, different record already used
+    /// (quarantined unless `keep_id_conflicts`).
+    pub id_conflicts: u64,
     /// Accepted records that needed a documented repair, per repair.
     pub repaired: BTreeMap<String, u64>,
     /// Accepted records whose event time is earlier than the previous one's.
@@ -169,7 +179,13 @@ pub fn read_file(
     let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(threads * 2);
     let (result_tx, result_rx) = sync_channel::<ChunkResult>(threads * 2);
     let chunk_rx = Arc::new(Mutex::new(chunk_rx));
-    let mut collector = Collector::new(tokenizer.clone(), header_lines as u64 + 1);
+    let expected_rows = std::fs::metadata(path).map_or(0, |m| m.len() / 200) as usize;
+    let mut collector = Collector::new(
+        tokenizer.clone(),
+        header_lines as u64 + 1,
+        expected_rows,
+        options.keep_id_conflicts,
+    );
 
     std::thread::scope(|scope| -> Result<()> {
         let reader = scope.spawn(move || {
@@ -368,22 +384,67 @@ fn parse_chunk(chunk: Chunk, parser: &RecordParser) -> ChunkResult {
 struct Collector {
     next_seq: u64,
     pending: BTreeMap<u64, ChunkResult>,
-    seen: HashSet<u128>,
+    /// `trans_num` (as two words, to keep entries at 24 bytes) -> content
+    /// fingerprint of the first record that used it.
+    seen: HashMap<[u64; 2], u64>,
+    keep_id_conflicts: bool,
     next_line: u64,
     last_event: Option<Timestamp>,
     tokenizer: Tokenizer,
 }
 
 impl Collector {
-    fn new(tokenizer: Tokenizer, first_line: u64) -> Self {
+    fn new(
+        tokenizer: Tokenizer,
+        first_line: u64,
+        expected_rows: usize,
+        keep_id_conflicts: bool,
+    ) -> Self {
         Self {
             next_seq: 0,
             pending: BTreeMap::new(),
-            seen: HashSet::new(),
+            seen: HashMap::with_capacity(expected_rows.min(1 << 26)),
+            keep_id_conflicts,
             next_line: first_line,
             last_event: None,
             tokenizer,
         }
+    }
+
+    /// Checks a record's `trans_num` against the earlier ones.
+    fn check_unique(
+        &mut self,
+        txn: &LabeledTransaction,
+        summary: &mut ReadSummary,
+    ) -> std::result::Result<(), Problem> {
+        let id = txn.txn.trans_num.as_u128();
+        let key = [(id >> 64) as u64, id as u64];
+        let fingerprint = content_fingerprint(txn);
+        let Some(&first) = self.seen.get(&key) else {
+            self.seen.insert(key, fingerprint);
+            return Ok(());
+        };
+        if first == fingerprint {
+            summary.duplicates += 1;
+            return Err(Problem::record(
+                "duplicate_trans_num",
+                format!(
+                    "the same transaction {} already appeared earlier in the file",
+                    txn.txn.trans_num
+                ),
+            ));
+        }
+        summary.id_conflicts += 1;
+        if self.keep_id_conflicts {
+            return Ok(());
+        }
+        Err(Problem::record(
+            "trans_num_conflict",
+            format!(
+                "trans_num {} was already used by a different transaction earlier in the file (keep both with --keep-id-conflicts)",
+                txn.txn.trans_num
+            ),
+        ))
     }
 
     fn run(
@@ -412,18 +473,7 @@ impl Collector {
             let line = self.next_line + u64::from(parsed.line) - 1;
             summary.rows_read += 1;
             let outcome = parsed.outcome.and_then(|(txn, repairs)| {
-                if self.seen.insert(txn.txn.trans_num.as_u128()) {
-                    Ok((txn, repairs))
-                } else {
-                    summary.duplicates += 1;
-                    Err(Problem::record(
-                        "duplicate_trans_num",
-                        format!(
-                            "trans_num {} already appeared earlier in the file",
-                            txn.txn.trans_num
-                        ),
-                    ))
-                }
+                self.check_unique(&txn, summary).map(|()| (txn, repairs))
             });
             match outcome {
                 Ok((txn, repairs)) => {
@@ -497,4 +547,18 @@ impl Collector {
         })
         .into_owned()
     }
+}
+
+/// What makes two records "the same transaction" beyond their id: card,
+/// time, amount, merchant and category (coordinates are left out: float
+/// round trips change their last digits).
+fn content_fingerprint(txn: &LabeledTransaction) -> u64 {
+    let t = &txn.txn;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    t.card.hash(&mut hasher);
+    t.event_time.hash(&mut hasher);
+    t.amount.hash(&mut hasher);
+    t.merchant.hash(&mut hasher);
+    t.category.hash(&mut hasher);
+    hasher.finish()
 }

@@ -1,6 +1,7 @@
 //! Parsing and validating one record into a [`LabeledTransaction`].
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use csv::ByteRecord;
 use vigie_types::{
@@ -70,6 +71,38 @@ pub struct RecordParser {
     value_maps: Vec<Option<HashMap<Vec<u8>, Vec<u8>>>>,
     delimiter: u8,
     tokenizer: Tokenizer,
+    merchants: MerchantNames,
+}
+
+/// Interned merchant names. Each parser clone (one per thread) has its own
+/// table, so rows share one allocation per merchant instead of one each.
+#[derive(Debug, Default)]
+struct MerchantNames(Mutex<HashMap<Box<[u8]>, Arc<str>>>);
+
+impl Clone for MerchantNames {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl MerchantNames {
+    /// Bounds the table: a file with more distinct names than this simply
+    /// stops sharing the extra ones.
+    const MAX: usize = 100_000;
+
+    fn intern(&self, name: &str) -> Arc<str> {
+        let Ok(mut table) = self.0.lock() else {
+            return Arc::from(name);
+        };
+        if let Some(shared) = table.get(name.as_bytes()) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        if table.len() < Self::MAX {
+            table.insert(name.as_bytes().into(), Arc::clone(&shared));
+        }
+        shared
+    }
 }
 
 impl RecordParser {
@@ -88,6 +121,7 @@ impl RecordParser {
             delimiter: mapping.format.delimiter as u8,
             layout,
             tokenizer,
+            merchants: MerchantNames::default(),
         }
     }
 
@@ -253,7 +287,7 @@ impl RecordParser {
         })
     }
 
-    fn merchant(&self, r: &ByteRecord) -> Result<String, Problem> {
+    fn merchant(&self, r: &ByteRecord) -> Result<Arc<str>, Problem> {
         let raw = self.get(r, Field::Merchant);
         let fail =
             |kind, message: &str| Problem::field(Field::Merchant, ValueError::new(kind, message));
@@ -269,7 +303,7 @@ impl RecordParser {
                 "merchant name is longer than 200 bytes",
             ));
         }
-        Ok(text.to_string())
+        Ok(self.merchants.intern(text))
     }
 
     fn amount(&self, r: &ByteRecord, repairs: &mut Repairs) -> Result<Amount, Problem> {

@@ -1,5 +1,7 @@
 //! The transaction as Vigie keeps it once it has passed the ingestion edge.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::amount::Amount;
@@ -62,8 +64,8 @@ pub struct Transaction {
     /// The card's last four digits, for display.
     #[serde(serialize_with = "last4_ser", deserialize_with = "last4_de")]
     pub card_last4: Last4,
-    /// Merchant name.
-    pub merchant: String,
+    /// Merchant name, shared: a file has far fewer merchants than rows.
+    pub merchant: Arc<str>,
     /// Merchant category.
     pub category: Category,
     /// Amount charged.

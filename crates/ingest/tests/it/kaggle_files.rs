@@ -31,7 +31,7 @@ fn assert_round_trip(path: &Path) {
         let num = |name: &str| f(name).parse::<f64>().unwrap();
         assert_eq!(t.trans_num.to_string(), f("trans_num"));
         assert_eq!(t.event_time.to_string(), f("trans_date_trans_time"));
-        assert_eq!(t.merchant, f("merchant"));
+        assert_eq!(&*t.merchant, f("merchant"));
         assert_eq!(t.category.as_str(), f("category"));
         assert_eq!(t.amount.cents(), (num("amt") * 100.0).round() as i64);
         assert!((t.amount.as_f64() - num("amt")).abs() < 1e-9);

@@ -63,7 +63,7 @@ fn chunk_size_and_threads_do_not_change_the_result() {
             &ReadOptions {
                 threads,
                 chunk_bytes,
-                mapping: Mapping::default(),
+                ..ReadOptions::default()
             },
         )
         .unwrap();
@@ -193,4 +193,47 @@ fn every_record_is_accounted_for() {
     assert_eq!(s.accepted + s.rejected, s.rows_read);
     assert_eq!(s.rejected_by_reason.get("field_count"), Some(&2));
     assert_eq!(s.duplicates, 1);
+}
+
+#[test]
+fn an_id_reused_by_another_transaction_is_a_conflict_not_a_duplicate() {
+    let file = random_file(2);
+    let mut reader = csv::Reader::from_reader(file.as_slice());
+    let headers = reader.byte_headers().unwrap().clone();
+    let rows: Vec<csv::ByteRecord> = reader.byte_records().map(Result::unwrap).collect();
+    let amt = headers.iter().position(|h| h == b"amt").unwrap();
+    // Row 1 again with another amount: same trans_num, different transaction.
+    let conflicting: csv::ByteRecord = rows[0]
+        .iter()
+        .enumerate()
+        .map(|(i, f)| if i == amt { &b"1.23"[..] } else { f })
+        .collect();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for record in [&headers, &rows[0], &rows[1], &conflicting, &rows[0]] {
+        writer.write_byte_record(record).unwrap();
+    }
+    let (_d, path) = temp_csv(&writer.into_inner().unwrap());
+    let strict = ingest(&path).report.summary;
+    assert_eq!(
+        (strict.accepted, strict.id_conflicts, strict.duplicates),
+        (2, 1, 1)
+    );
+    assert_eq!(
+        strict.rejected_by_reason.get("trans_num_conflict"),
+        Some(&1)
+    );
+    assert_eq!(
+        strict.rejected_by_reason.get("duplicate_trans_num"),
+        Some(&1)
+    );
+    let lenient = try_ingest(
+        &path,
+        &ReadOptions {
+            keep_id_conflicts: true,
+            ..ReadOptions::default()
+        },
+    )
+    .unwrap();
+    let s = lenient.report.summary;
+    assert_eq!((s.accepted, s.id_conflicts, s.duplicates), (3, 1, 1));
 }

@@ -30,7 +30,7 @@ proptest! {
             prop_assert_eq!(t.trans_num, spec.trans_num);
             prop_assert_eq!(t.event_time, spec.event_time);
             prop_assert_eq!(t.card, tokenizer().tokenize(&spec.card()));
-            prop_assert_eq!(&t.merchant, spec.merchant.trim());
+            prop_assert_eq!(&*t.merchant, spec.merchant.trim());
             prop_assert_eq!(t.category, spec.category);
             prop_assert_eq!(t.amount, spec.amount);
             prop_assert_eq!(t.gender, spec.gender);

@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use vigie_ingest::{
-    Accepted, IngestError, IngestOutputs, IngestReport, Mapping, ReadOptions, ingest_file,
-    read_transactions,
+    Accepted, IngestError, IngestOutputs, IngestReport, ReadOptions, ingest_file, read_transactions,
 };
 use vigie_types::{TokenKey, Tokenizer};
 
@@ -54,17 +53,6 @@ pub fn try_ingest(input: &Path, options: &ReadOptions) -> Result<Ingested, Inges
 pub fn ingest(input: &Path) -> Ingested {
     try_ingest(input, &ReadOptions::default())
         .unwrap_or_else(|e| panic!("{}: {e}", input.display()))
-}
-
-pub fn ingest_with(input: &Path, mapping: Mapping) -> Ingested {
-    try_ingest(
-        input,
-        &ReadOptions {
-            mapping,
-            ..ReadOptions::default()
-        },
-    )
-    .unwrap()
 }
 
 /// Writes `text` to a temporary file and returns its path (kept alive by the dir).
