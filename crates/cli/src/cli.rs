@@ -43,6 +43,19 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Generate synthetic transactions in the Kaggle layout.
     Generate(GenerateArgs),
+    /// The end-to-end demo: generate a data set, ingest it, print the summary.
+    Demo(DemoArgs),
+}
+
+/// `vigie demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of card holders in the generated data.
+    #[arg(long, default_value_t = 300)]
+    pub customers: u32,
+    /// Random seed.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
 }
 
 /// `vigie ingest`.
@@ -62,6 +75,10 @@ pub struct IngestArgs {
     /// Parsing threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Keep records whose trans_num was already used by a different
+    /// transaction (an id collision in the source) instead of quarantining them.
+    #[arg(long)]
+    pub keep_id_conflicts: bool,
     /// Print the report as one JSON object on stdout.
     #[arg(long)]
     pub json: bool,

@@ -25,6 +25,7 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> Result<()> {
     if let Some(threads) = args.threads {
         options.threads = threads.max(1);
     }
+    options.keep_id_conflicts = args.keep_id_conflicts;
     options.mapping = match (&args.mapping, args.no_header) {
         (Some(path), _) => {
             let text = std::fs::read_to_string(path)

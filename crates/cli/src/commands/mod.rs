@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod demo;
 pub mod generate;
 pub mod ingest;
 

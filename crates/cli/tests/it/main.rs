@@ -1,1 +1,5 @@
-//! Integration tests.
+//! Integration tests of the `vigie` binary (one test binary, several modules).
+
+mod cli_ingest;
+mod keys;
+mod support;
