@@ -18,6 +18,7 @@
 //! and every repair.
 
 mod chunk;
+mod collect;
 mod error;
 mod field;
 mod ingest;

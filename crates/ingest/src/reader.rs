@@ -7,7 +7,7 @@
 //! constant in the file size (a few chunks in flight, plus the duplicate
 //! index).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::Read;
@@ -16,11 +16,10 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use csv::ByteRecord;
-use vigie_types::{
-    CardNumber, Label, LabeledTransaction, Timestamp, Tokenizer, redact_card_numbers,
-};
+use vigie_types::{LabeledTransaction, Timestamp, Tokenizer};
 
 use crate::chunk::record_boundary;
+use crate::collect::Collector;
 use crate::error::{IngestError, Result};
 use crate::layout::{Layout, looks_like_data, safe_excerpt};
 use crate::mapping::Mapping;
@@ -123,18 +122,27 @@ struct Chunk {
     data: Vec<u8>,
 }
 
-struct Parsed {
-    line: u32,
-    start: u32,
-    end: u32,
-    outcome: std::result::Result<(LabeledTransaction, Repairs), Problem>,
+/// What a parsing thread hands back for one chunk: records already parsed,
+/// checked, tokenised and (when refused) redacted, so that the collector only
+/// has to put chunks in order and check ids across the whole file.
+pub(crate) struct ChunkResult {
+    pub(crate) seq: u64,
+    pub(crate) data: Vec<u8>,
+    pub(crate) newlines: u64,
+    /// Accepted so far, with line numbers relative to the chunk (1-based).
+    pub(crate) accepted: Vec<Accepted>,
+    /// One per accepted record, in the same order.
+    pub(crate) checks: Vec<RowCheck>,
+    /// Refused, with line numbers relative to the chunk.
+    pub(crate) rejected: Vec<Rejection>,
 }
 
-struct ChunkResult {
-    seq: u64,
-    data: Vec<u8>,
-    newlines: u64,
-    records: Vec<Parsed>,
+/// What the collector needs to know about an accepted record.
+pub(crate) struct RowCheck {
+    pub(crate) fingerprint: u64,
+    pub(crate) repairs: Repairs,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
 }
 
 /// Reads `path`, calling `sink` with batches in file order, and returns the
@@ -333,7 +341,10 @@ fn parse_chunks(rx: &Mutex<Receiver<Chunk>>, tx: &SyncSender<ChunkResult>, parse
 
 fn parse_chunk(chunk: Chunk, parser: &RecordParser) -> ChunkResult {
     let newlines = memchr::memchr_iter(b'\n', &chunk.data).count() as u64;
-    let mut records = Vec::with_capacity(chunk.data.len() / 200);
+    let capacity = chunk.data.len() / 200;
+    let mut accepted = Vec::with_capacity(capacity);
+    let mut checks = Vec::with_capacity(capacity);
+    let mut rejected = Vec::new();
     {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -363,189 +374,34 @@ fn parse_chunk(chunk: Chunk, parser: &RecordParser) -> ChunkResult {
                 line += u64::from(chunk.data[start] == b'\n');
                 start += 1;
             }
-            records.push(Parsed {
-                line: line as u32,
-                start: start as u32,
-                end: end as u32,
-                outcome: parser.parse(&record),
-            });
+            match parser.parse(&record) {
+                Ok((txn, repairs)) => {
+                    checks.push(RowCheck {
+                        fingerprint: content_fingerprint(&txn),
+                        repairs,
+                        start: start as u32,
+                        end: end as u32,
+                    });
+                    accepted.push(Accepted { line, txn });
+                }
+                Err(problem) => {
+                    let record = parser.redact(&chunk.data[start..end]);
+                    rejected.push(Rejection {
+                        line,
+                        problem,
+                        record,
+                    });
+                }
+            }
         }
     }
     ChunkResult {
         seq: chunk.seq,
         data: chunk.data,
         newlines,
-        records,
-    }
-}
-
-/// Puts chunk results back in order and applies the checks that need the
-/// whole file (duplicates, order).
-struct Collector {
-    next_seq: u64,
-    pending: BTreeMap<u64, ChunkResult>,
-    /// `trans_num` (as two words, to keep entries at 24 bytes) -> content
-    /// fingerprint of the first record that used it.
-    seen: HashMap<[u64; 2], u64>,
-    keep_id_conflicts: bool,
-    next_line: u64,
-    last_event: Option<Timestamp>,
-    tokenizer: Tokenizer,
-}
-
-impl Collector {
-    fn new(
-        tokenizer: Tokenizer,
-        first_line: u64,
-        expected_rows: usize,
-        keep_id_conflicts: bool,
-    ) -> Self {
-        Self {
-            next_seq: 0,
-            pending: BTreeMap::new(),
-            seen: HashMap::with_capacity(expected_rows.min(1 << 26)),
-            keep_id_conflicts,
-            next_line: first_line,
-            last_event: None,
-            tokenizer,
-        }
-    }
-
-    /// Checks a record's `trans_num` against the earlier ones.
-    fn check_unique(
-        &mut self,
-        txn: &LabeledTransaction,
-        summary: &mut ReadSummary,
-    ) -> std::result::Result<(), Problem> {
-        let id = txn.txn.trans_num.as_u128();
-        let key = [(id >> 64) as u64, id as u64];
-        let fingerprint = content_fingerprint(txn);
-        let Some(&first) = self.seen.get(&key) else {
-            self.seen.insert(key, fingerprint);
-            return Ok(());
-        };
-        if first == fingerprint {
-            summary.duplicates += 1;
-            return Err(Problem::record(
-                "duplicate_trans_num",
-                format!(
-                    "the same transaction {} already appeared earlier in the file",
-                    txn.txn.trans_num
-                ),
-            ));
-        }
-        summary.id_conflicts += 1;
-        if self.keep_id_conflicts {
-            return Ok(());
-        }
-        Err(Problem::record(
-            "trans_num_conflict",
-            format!(
-                "trans_num {} was already used by a different transaction earlier in the file (keep both with --keep-id-conflicts)",
-                txn.txn.trans_num
-            ),
-        ))
-    }
-
-    fn run(
-        &mut self,
-        rx: &Receiver<ChunkResult>,
-        summary: &mut ReadSummary,
-        sink: &mut dyn FnMut(Batch) -> Result<()>,
-    ) -> Result<()> {
-        for result in rx {
-            self.pending.insert(result.seq, result);
-            while let Some(ready) = self.pending.remove(&self.next_seq) {
-                self.next_seq += 1;
-                let batch = self.absorb(ready, summary);
-                sink(batch)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn absorb(&mut self, chunk: ChunkResult, summary: &mut ReadSummary) -> Batch {
-        let mut batch = Batch {
-            accepted: Vec::with_capacity(chunk.records.len()),
-            rejected: Vec::new(),
-        };
-        for parsed in chunk.records {
-            let line = self.next_line + u64::from(parsed.line) - 1;
-            summary.rows_read += 1;
-            let outcome = parsed.outcome.and_then(|(txn, repairs)| {
-                self.check_unique(&txn, summary).map(|()| (txn, repairs))
-            });
-            match outcome {
-                Ok((txn, repairs)) => {
-                    self.count_accepted(&txn, repairs, summary);
-                    batch.accepted.push(Accepted { line, txn });
-                }
-                Err(problem) => {
-                    summary.rejected += 1;
-                    *summary
-                        .rejected_by_reason
-                        .entry(problem.reason.clone())
-                        .or_default() += 1;
-                    let raw = &chunk.data[parsed.start as usize..parsed.end as usize];
-                    batch.rejected.push(Rejection {
-                        line,
-                        problem,
-                        record: self.redact(raw),
-                    });
-                }
-            }
-        }
-        self.next_line += chunk.newlines;
-        batch
-    }
-
-    fn count_accepted(
-        &mut self,
-        txn: &LabeledTransaction,
-        repairs: Repairs,
-        summary: &mut ReadSummary,
-    ) {
-        summary.accepted += 1;
-        let t = txn.txn.event_time;
-        if self.last_event.is_some_and(|last| t < last) {
-            summary.out_of_order += 1;
-        }
-        self.last_event = Some(t);
-        summary.first_event = Some(summary.first_event.map_or(t, |f| f.min(t)));
-        summary.last_event = Some(summary.last_event.map_or(t, |l| l.max(t)));
-        if txn.label == Some(Label::Fraud) {
-            summary.frauds += 1;
-        }
-        if repairs.amount_float_noise {
-            *summary
-                .repaired
-                .entry("amount_float_noise".into())
-                .or_default() += 1;
-        }
-        if repairs.short_record {
-            *summary
-                .repaired
-                .entry("missing_trailing_unknown_columns".into())
-                .or_default() += 1;
-        }
-        if repairs.unwrapped_line {
-            *summary
-                .repaired
-                .entry("unwrapped_quoted_line".into())
-                .or_default() += 1;
-        }
-    }
-
-    /// The raw record as text, line break removed, with every card number
-    /// replaced by its token (or a marker when it is not a valid number).
-    fn redact(&self, raw: &[u8]) -> String {
-        let text = String::from_utf8_lossy(raw);
-        let text = text.trim_end_matches(['\r', '\n']);
-        redact_card_numbers(text, |digits| match CardNumber::parse(digits) {
-            Ok(card) => self.tokenizer.tokenize(&card).to_string(),
-            Err(_) => "[digits removed]".to_string(),
-        })
-        .into_owned()
+        accepted,
+        checks,
+        rejected,
     }
 }
 

@@ -125,6 +125,11 @@ impl RecordParser {
         }
     }
 
+    /// The record's text for the quarantine file (see [`redact_record`]).
+    pub fn redact(&self, raw: &[u8]) -> String {
+        redact_record(&self.tokenizer, raw)
+    }
+
     /// The field separator.
     pub fn delimiter(&self) -> u8 {
         self.delimiter
@@ -418,4 +423,17 @@ fn point(lat: &[u8], lon: &[u8], lat_field: Field, lon_field: Field) -> Result<G
         ));
     }
     GeoPoint::new(la, lo).map_err(|e| Problem::field(lon_field, e))
+}
+
+/// A raw record as text for the quarantine file: line break removed, every
+/// card number replaced by its token (or a marker when it is not a valid
+/// card number).
+pub(crate) fn redact_record(tokenizer: &Tokenizer, raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let text = text.trim_end_matches(['\r', '\n']);
+    vigie_types::redact_card_numbers(text, |digits| match CardNumber::parse(digits) {
+        Ok(card) => tokenizer.tokenize(&card).to_string(),
+        Err(_) => "[digits removed]".to_string(),
+    })
+    .into_owned()
 }

@@ -1,0 +1,174 @@
+//! The collector: puts chunk results back in file order and applies the
+//! checks that need the whole file (duplicate ids, order), on the caller's
+//! thread. Per-record work is done by the parsing threads; what is left here
+//! is one map lookup and a few counters per record.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::mpsc::Receiver;
+
+use vigie_types::{Label, LabeledTransaction, Timestamp, Tokenizer, TransNum};
+
+use crate::error::Result;
+use crate::reader::{Batch, ChunkResult, ReadSummary, Rejection, RowCheck};
+use crate::record::{Problem, Repairs, redact_record};
+
+pub(crate) struct Collector {
+    next_seq: u64,
+    pending: BTreeMap<u64, ChunkResult>,
+    /// `trans_num` (as two words, to keep entries at 24 bytes) -> content
+    /// fingerprint of the first record that used it.
+    seen: HashMap<[u64; 2], u64>,
+    keep_id_conflicts: bool,
+    next_line: u64,
+    last_event: Option<Timestamp>,
+    tokenizer: Tokenizer,
+}
+
+impl Collector {
+    pub(crate) fn new(
+        tokenizer: Tokenizer,
+        first_line: u64,
+        expected_rows: usize,
+        keep_id_conflicts: bool,
+    ) -> Self {
+        Self {
+            next_seq: 0,
+            pending: BTreeMap::new(),
+            seen: HashMap::with_capacity(expected_rows.min(1 << 26)),
+            keep_id_conflicts,
+            next_line: first_line,
+            last_event: None,
+            tokenizer,
+        }
+    }
+
+    pub(crate) fn run(
+        &mut self,
+        rx: &Receiver<ChunkResult>,
+        summary: &mut ReadSummary,
+        sink: &mut dyn FnMut(Batch) -> Result<()>,
+    ) -> Result<()> {
+        for result in rx {
+            self.pending.insert(result.seq, result);
+            while let Some(ready) = self.pending.remove(&self.next_seq) {
+                self.next_seq += 1;
+                let batch = self.absorb(ready, summary);
+                sink(batch)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn absorb(&mut self, chunk: ChunkResult, summary: &mut ReadSummary) -> Batch {
+        let ChunkResult {
+            data,
+            newlines,
+            mut accepted,
+            checks,
+            mut rejected,
+            ..
+        } = chunk;
+        let offset = self.next_line - 1;
+        self.next_line += newlines;
+        summary.rows_read += (accepted.len() + rejected.len()) as u64;
+        let rejected_by_parser = rejected.len();
+
+        let mut keep = vec![true; accepted.len()];
+        for (i, (row, check)) in accepted.iter().zip(&checks).enumerate() {
+            match self.check_unique(row.txn.txn.trans_num, check.fingerprint, summary) {
+                Ok(()) => self.count_accepted(&row.txn, check, summary),
+                Err(problem) => {
+                    keep[i] = false;
+                    let raw = &data[check.start as usize..check.end as usize];
+                    rejected.push(Rejection {
+                        line: row.line,
+                        problem,
+                        record: redact_record(&self.tokenizer, raw),
+                    });
+                }
+            }
+        }
+        if rejected.len() > rejected_by_parser {
+            let mut flags = keep.iter();
+            accepted.retain(|_| flags.next().copied().unwrap_or(true));
+            rejected.sort_by_key(|r| r.line);
+        }
+        for row in &mut accepted {
+            row.line += offset;
+        }
+        for r in &mut rejected {
+            r.line += offset;
+            summary.rejected += 1;
+            *summary
+                .rejected_by_reason
+                .entry(r.problem.reason.clone())
+                .or_default() += 1;
+        }
+        Batch { accepted, rejected }
+    }
+
+    /// Checks a record's `trans_num` against the earlier ones.
+    fn check_unique(
+        &mut self,
+        id: TransNum,
+        fingerprint: u64,
+        summary: &mut ReadSummary,
+    ) -> Result<(), Problem> {
+        let value = id.as_u128();
+        let key = [(value >> 64) as u64, value as u64];
+        let Some(&first) = self.seen.get(&key) else {
+            self.seen.insert(key, fingerprint);
+            return Ok(());
+        };
+        if first == fingerprint {
+            summary.duplicates += 1;
+            return Err(Problem::record(
+                "duplicate_trans_num",
+                format!("the same transaction {id} already appeared earlier in the file"),
+            ));
+        }
+        summary.id_conflicts += 1;
+        if self.keep_id_conflicts {
+            return Ok(());
+        }
+        Err(Problem::record(
+            "trans_num_conflict",
+            format!(
+                "trans_num {id} was already used by a different transaction earlier in the file (keep both with --keep-id-conflicts)"
+            ),
+        ))
+    }
+
+    fn count_accepted(
+        &mut self,
+        txn: &LabeledTransaction,
+        check: &RowCheck,
+        summary: &mut ReadSummary,
+    ) {
+        summary.accepted += 1;
+        let t = txn.txn.event_time;
+        if self.last_event.is_some_and(|last| t < last) {
+            summary.out_of_order += 1;
+        }
+        self.last_event = Some(t);
+        summary.first_event = Some(summary.first_event.map_or(t, |f| f.min(t)));
+        summary.last_event = Some(summary.last_event.map_or(t, |l| l.max(t)));
+        if txn.label == Some(Label::Fraud) {
+            summary.frauds += 1;
+        }
+        let Repairs {
+            amount_float_noise,
+            unwrapped_line,
+            short_record,
+        } = check.repairs;
+        for (applied, name) in [
+            (amount_float_noise, "amount_float_noise"),
+            (unwrapped_line, "unwrapped_quoted_line"),
+            (short_record, "missing_trailing_unknown_columns"),
+        ] {
+            if applied {
+                *summary.repaired.entry(name.into()).or_default() += 1;
+            }
+        }
+    }
+}
