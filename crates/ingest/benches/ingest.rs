@@ -1,1 +1,96 @@
-fn main() {}
+//! Criterion benchmarks of the ingestion path: one record through the parser,
+//! and whole files through the parallel reader (no output) and through
+//! `ingest_file` (Parquet + quarantine).
+//!
+//! `cargo bench -p vigie-ingest --bench ingest`
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
+use vigie_ingest::kaggle::{KaggleRow, write_header, write_row};
+use vigie_ingest::{IngestOutputs, Layout, Mapping, ReadOptions, RecordParser, ingest_file, read_file};
+use vigie_types::{GeoPoint, TokenKey, Tokenizer};
+
+const ROWS: usize = 50_000;
+
+fn sample_file() -> Vec<u8> {
+    let mut runner = TestRunner::deterministic();
+    let mut out = Vec::new();
+    write_header(&mut out, false);
+    for _ in 0..ROWS {
+        let s = vigie_testkit::kaggle_row().new_tree(&mut runner).unwrap().current();
+        let card = s.card();
+        let row = KaggleRow {
+            index: s.index,
+            event_time: s.event_time,
+            card_number: &card,
+            merchant: &s.merchant,
+            category: s.category,
+            amount: s.amount,
+            first: &s.first,
+            last: &s.last,
+            gender: s.gender,
+            street: &s.street,
+            city: &s.city,
+            state: &s.state,
+            zip: s.zip,
+            home: GeoPoint::new(s.lat, s.long).unwrap(),
+            city_pop: s.city_pop,
+            job: &s.job,
+            birth_date: s.birth_date,
+            trans_num: s.trans_num,
+            unix_time: s.unix_time,
+            merchant_location: GeoPoint::new(s.merch_lat, s.merch_long).unwrap(),
+            label: s.label,
+            scenario: None,
+        };
+        write_row(&mut out, &row, false);
+    }
+    out
+}
+
+fn tokenizer() -> Tokenizer {
+    Tokenizer::new(&TokenKey::new(b"bench-key-0123456789-0123456789-0123456789", 1).unwrap())
+}
+
+fn bench(c: &mut Criterion) {
+    let file = sample_file();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sample.csv");
+    std::fs::write(&path, &file).unwrap();
+    let tok = tokenizer();
+
+    let mut group = c.benchmark_group("ingest");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(ROWS as u64));
+
+    let names: Vec<String> = vigie_ingest::kaggle::KAGGLE_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let layout = Layout::resolve(&names, &Mapping::default(), &path).unwrap();
+    let parser = RecordParser::new(layout, &Mapping::default(), tok.clone());
+    let records: Vec<csv::ByteRecord> = csv::Reader::from_reader(file.as_slice()).byte_records().map(Result::unwrap).collect();
+    group.bench_function("parse_record", |b| {
+        b.iter(|| {
+            for r in &records {
+                black_box(parser.parse(r).is_ok());
+            }
+        })
+    });
+
+    for threads in [1, 2] {
+        let options = ReadOptions { threads, chunk_bytes: 1 << 20, ..ReadOptions::default() };
+        group.bench_function(format!("read_file/{threads}_threads"), |b| {
+            b.iter(|| read_file(&path, &tok, &options, &|_| {}, &mut |batch| Ok(drop(black_box(batch)))).unwrap())
+        });
+    }
+    let outputs = IngestOutputs { parquet: dir.path().join("out.parquet"), quarantine: dir.path().join("q.csv") };
+    group.bench_function("ingest_file/2_threads", |b| {
+        b.iter(|| ingest_file(&path, &outputs, &tok, &ReadOptions::default(), &[], &|_| {}).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
