@@ -11,7 +11,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use vigie_ingest::kaggle::{KaggleRow, write_header, write_row};
-use vigie_ingest::{IngestOutputs, Layout, Mapping, ReadOptions, RecordParser, ingest_file, read_file};
+use vigie_ingest::{
+    IngestOutputs, Layout, Mapping, ReadOptions, RecordParser, ingest_file, read_file,
+};
 use vigie_types::{GeoPoint, TokenKey, Tokenizer};
 
 const ROWS: usize = 50_000;
@@ -21,7 +23,10 @@ fn sample_file() -> Vec<u8> {
     let mut out = Vec::new();
     write_header(&mut out, false);
     for _ in 0..ROWS {
-        let s = vigie_testkit::kaggle_row().new_tree(&mut runner).unwrap().current();
+        let s = vigie_testkit::kaggle_row()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
         let card = s.card();
         let row = KaggleRow {
             index: s.index,
@@ -67,10 +72,16 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(ROWS as u64));
 
-    let names: Vec<String> = vigie_ingest::kaggle::KAGGLE_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = vigie_ingest::kaggle::KAGGLE_COLUMNS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let layout = Layout::resolve(&names, &Mapping::default(), &path).unwrap();
     let parser = RecordParser::new(layout, &Mapping::default(), tok.clone());
-    let records: Vec<csv::ByteRecord> = csv::Reader::from_reader(file.as_slice()).byte_records().map(Result::unwrap).collect();
+    let records: Vec<csv::ByteRecord> = csv::Reader::from_reader(file.as_slice())
+        .byte_records()
+        .map(Result::unwrap)
+        .collect();
     group.bench_function("parse_record", |b| {
         b.iter(|| {
             for r in &records {
@@ -80,14 +91,29 @@ fn bench(c: &mut Criterion) {
     });
 
     for threads in [1, 2] {
-        let options = ReadOptions { threads, chunk_bytes: 1 << 20, ..ReadOptions::default() };
+        let options = ReadOptions {
+            threads,
+            chunk_bytes: 1 << 20,
+            ..ReadOptions::default()
+        };
         group.bench_function(format!("read_file/{threads}_threads"), |b| {
-            b.iter(|| read_file(&path, &tok, &options, &|_| {}, &mut |batch| Ok(drop(black_box(batch)))).unwrap())
+            b.iter(|| {
+                read_file(&path, &tok, &options, &|_| {}, &mut |batch| {
+                    black_box(batch);
+                    Ok(())
+                })
+                .unwrap()
+            })
         });
     }
-    let outputs = IngestOutputs { parquet: dir.path().join("out.parquet"), quarantine: dir.path().join("q.csv") };
+    let outputs = IngestOutputs {
+        parquet: dir.path().join("out.parquet"),
+        quarantine: dir.path().join("q.csv"),
+    };
     group.bench_function("ingest_file/2_threads", |b| {
-        b.iter(|| ingest_file(&path, &outputs, &tok, &ReadOptions::default(), &[], &|_| {}).unwrap())
+        b.iter(|| {
+            ingest_file(&path, &outputs, &tok, &ReadOptions::default(), &[], &|_| {}).unwrap()
+        })
     });
     group.finish();
 }

@@ -10,7 +10,7 @@ use vigie_types::Tokenizer;
 use crate::error::{IngestError, Result};
 use crate::parquet_io::TransactionWriter;
 use crate::quarantine::QuarantineWriter;
-use crate::reader::{ReadOptions, ReadSummary, read_file};
+use crate::reader::{Batch, ReadOptions, ReadSummary, read_file};
 
 /// Where `ingest_file` writes.
 #[derive(Debug, Clone)]
@@ -60,11 +60,36 @@ pub fn ingest_file(
     let (parquet_tmp, quarantine_tmp) = (partial(&outputs.parquet), partial(&outputs.quarantine));
     let mut parquet = TransactionWriter::create(&parquet_tmp, metadata)?;
     let mut quarantine = QuarantineWriter::create(&quarantine_tmp)?;
-    let read = read_file(input, tokenizer, options, progress, &mut |batch| {
-        parquet.write(&batch.accepted)?;
-        quarantine.write(&batch.rejected)
+    // Encoding Parquet is the heaviest sequential step: it gets its own
+    // thread, fed through a bounded channel, so it overlaps with reading.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+    let (read, written) = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<()> {
+            for batch in rx {
+                parquet.write(&batch.accepted)?;
+                quarantine.write(&batch.rejected)?;
+            }
+            parquet.finish()?;
+            quarantine.finish()
+        });
+        let read = read_file(input, tokenizer, options, progress, &mut |batch| {
+            // A closed channel means the writer failed: stop reading; the
+            // writer's own error is the one reported.
+            tx.send(batch).map_err(|_| IngestError::Write {
+                path: parquet_tmp.clone(),
+                source: std::io::Error::other("the output writer stopped"),
+            })
+        });
+        drop(tx);
+        let written = writer.join().unwrap_or_else(|_| {
+            Err(IngestError::Write {
+                path: parquet_tmp.clone(),
+                source: std::io::Error::other("writer thread panicked"),
+            })
+        });
+        (read, written)
     });
-    let summary = match read {
+    let summary = match written.and(read) {
         Ok(summary) => summary,
         Err(e) => {
             // Best effort: leave no partial outputs behind.
@@ -73,8 +98,6 @@ pub fn ingest_file(
             return Err(e);
         }
     };
-    parquet.finish()?;
-    quarantine.finish()?;
     for (from, to) in [
         (&parquet_tmp, &outputs.parquet),
         (&quarantine_tmp, &outputs.quarantine),

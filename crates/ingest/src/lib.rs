@@ -33,8 +33,8 @@ mod sniff;
 
 pub use error::{IngestError, Result};
 pub use field::Field;
-pub use layout::Layout;
 pub use ingest::{IngestOutputs, IngestReport, ingest_file, warnings};
+pub use layout::Layout;
 pub use mapping::{AmountFormat, FormatSpec, Mapping, TimePattern};
 pub use parquet_io::{SCHEMA_VERSION, TransactionWriter, read_transactions};
 pub use quarantine::QuarantineWriter;

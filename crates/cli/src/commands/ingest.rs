@@ -1,6 +1,6 @@
 //! `vigie ingest`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use vigie_ingest::{IngestError, IngestOutputs, IngestReport, Mapping, ReadOptions, ingest_file};
@@ -125,8 +125,8 @@ fn print_human(r: &IngestReport) -> Result<()> {
     if let (Some(first), Some(last)) = (s.first_event, s.last_event) {
         println!("  period:      {first} .. {last}");
     }
-    println!("  output:      {}", display(&r.output));
-    println!("  quarantine:  {}", display(&r.quarantine));
+    println!("  output:      {}", r.output.display());
+    println!("  quarantine:  {}", r.quarantine.display());
     for (reason, n) in &s.rejected_by_reason {
         println!("  rejected:    {reason}: {}", thousands(*n));
     }
@@ -137,8 +137,4 @@ fn print_human(r: &IngestReport) -> Result<()> {
         println!("  warning:     {warning}");
     }
     Ok(())
-}
-
-fn display(path: &PathBuf) -> String {
-    path.display().to_string()
 }

@@ -1,4 +1,9 @@
 //! Integration tests of the `vigie` binary (one test binary, several modules).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail loudly"
+)]
 
 mod cli_ingest;
 mod keys;
