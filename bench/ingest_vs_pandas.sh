@@ -17,7 +17,7 @@ data=$(mktemp -d)
 cat "$file" > /dev/null   # warm the page cache for both sides
 for run in 1 2 3; do
   ./target/release/vigie --data-dir "$data" ingest "$file" --keep-id-conflicts --json 2>/dev/null \
-    | python3 -c 'import json,sys; r=json.load(sys.stdin); print(f"vigie ingest: {r[\"rows_read\"]} rows, {r[\"accepted\"]} accepted, {r[\"seconds\"]:.3f} s")'
+    | python3 -c 'import json,sys; r=json.load(sys.stdin); print("vigie ingest: %d rows, %d accepted, %.3f s" % (r["rows_read"], r["accepted"], r["seconds"]))'
 done
 bench/.venv/bin/python bench/pandas_read_csv.py "$file" 3
 rm -rf "$data"
