@@ -8,61 +8,22 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use proptest::strategy::{Strategy, ValueTree};
-use proptest::test_runner::TestRunner;
-use vigie_ingest::kaggle::{KaggleRow, write_header, write_row};
 use vigie_ingest::{
     IngestOutputs, Layout, Mapping, ReadOptions, RecordParser, ingest_file, read_file,
 };
-use vigie_types::{GeoPoint, TokenKey, Tokenizer};
+use vigie_types::{TokenKey, Tokenizer};
+
+#[path = "../tests/it/rows.rs"]
+mod rows;
 
 const ROWS: usize = 50_000;
-
-fn sample_file() -> Vec<u8> {
-    let mut runner = TestRunner::deterministic();
-    let mut out = Vec::new();
-    write_header(&mut out, false);
-    for _ in 0..ROWS {
-        let s = vigie_testkit::kaggle_row()
-            .new_tree(&mut runner)
-            .unwrap()
-            .current();
-        let card = s.card();
-        let row = KaggleRow {
-            index: s.index,
-            event_time: s.event_time,
-            card_number: &card,
-            merchant: &s.merchant,
-            category: s.category,
-            amount: s.amount,
-            first: &s.first,
-            last: &s.last,
-            gender: s.gender,
-            street: &s.street,
-            city: &s.city,
-            state: &s.state,
-            zip: s.zip,
-            home: GeoPoint::new(s.lat, s.long).unwrap(),
-            city_pop: s.city_pop,
-            job: &s.job,
-            birth_date: s.birth_date,
-            trans_num: s.trans_num,
-            unix_time: s.unix_time,
-            merchant_location: GeoPoint::new(s.merch_lat, s.merch_long).unwrap(),
-            label: s.label,
-            scenario: None,
-        };
-        write_row(&mut out, &row, false);
-    }
-    out
-}
 
 fn tokenizer() -> Tokenizer {
     Tokenizer::new(&TokenKey::new(b"bench-key-0123456789-0123456789-0123456789", 1).unwrap())
 }
 
 fn bench(c: &mut Criterion) {
-    let file = sample_file();
+    let file = rows::random_file(ROWS);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sample.csv");
     std::fs::write(&path, &file).unwrap();

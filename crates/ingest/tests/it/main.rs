@@ -9,4 +9,5 @@ mod bad_variants;
 mod kaggle_files;
 mod pipeline;
 mod properties;
+mod rows;
 mod support;

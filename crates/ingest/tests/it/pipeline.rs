@@ -1,56 +1,10 @@
 //! The parallel reader gives the same result whatever the chunking and the
 //! number of threads, and handles the awkward shapes of real files.
 
-use proptest::strategy::{Strategy, ValueTree};
-use proptest::test_runner::TestRunner;
-use vigie_ingest::kaggle::{KaggleRow, write_header, write_row};
 use vigie_ingest::{Mapping, ReadOptions};
-use vigie_testkit::kaggle_row;
 
+use crate::rows::random_file;
 use crate::support::{ingest, temp_csv, try_ingest};
-
-/// A valid file of `n` random rows in the Kaggle layout.
-fn random_file(n: usize) -> Vec<u8> {
-    let mut runner = TestRunner::deterministic();
-    let mut out = Vec::new();
-    write_header(&mut out, false);
-    for _ in 0..n {
-        let spec = kaggle_row().new_tree(&mut runner).unwrap().current();
-        let card = spec.card();
-        write_row(&mut out, &to_row(&spec, &card), false);
-    }
-    out
-}
-
-pub fn to_row<'a>(
-    s: &'a vigie_testkit::RowSpec,
-    card: &'a vigie_types::CardNumber,
-) -> KaggleRow<'a> {
-    KaggleRow {
-        index: s.index,
-        event_time: s.event_time,
-        card_number: card,
-        merchant: &s.merchant,
-        category: s.category,
-        amount: s.amount,
-        first: &s.first,
-        last: &s.last,
-        gender: s.gender,
-        street: &s.street,
-        city: &s.city,
-        state: &s.state,
-        zip: s.zip,
-        home: vigie_types::GeoPoint::new(s.lat, s.long).unwrap(),
-        city_pop: s.city_pop,
-        job: &s.job,
-        birth_date: s.birth_date,
-        trans_num: s.trans_num,
-        unix_time: s.unix_time,
-        merchant_location: vigie_types::GeoPoint::new(s.merch_lat, s.merch_long).unwrap(),
-        label: s.label,
-        scenario: None,
-    }
-}
 
 #[test]
 fn chunk_size_and_threads_do_not_change_the_result() {

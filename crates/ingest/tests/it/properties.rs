@@ -5,7 +5,7 @@ use vigie_ingest::ReadOptions;
 use vigie_ingest::kaggle::{write_header, write_row};
 use vigie_testkit::kaggle_row;
 
-use crate::pipeline::to_row;
+use crate::rows::to_row;
 use crate::support::{temp_csv, tokenizer, try_ingest};
 
 proptest! {
