@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ValueError, ValueErrorKind};
+use crate::error::{ValueError, ValueErrorKind, excerpt};
 
 /// A latitude / longitude pair in degrees, both finite and in range.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -42,6 +42,30 @@ impl GeoPoint {
     }
 }
 
+/// Parses one coordinate as written in data files (`39.450497999999996`).
+pub(crate) fn parse_coordinate(raw: &[u8]) -> Result<f64, ValueError> {
+    if raw.is_empty() {
+        return Err(ValueError::new(ValueErrorKind::Missing, "empty coordinate"));
+    }
+    std::str::from_utf8(raw)
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| {
+            ValueError::new(
+                ValueErrorKind::Format,
+                format!("expected a decimal coordinate, found '{}'", excerpt(raw)),
+            )
+        })
+}
+
+impl GeoPoint {
+    /// Parses a latitude and a longitude from their texts.
+    pub fn parse(lat: &[u8], lon: &[u8]) -> Result<Self, ValueError> {
+        Self::new(parse_coordinate(lat)?, parse_coordinate(lon)?)
+    }
+}
+
 /// Great-circle distance in kilometres (haversine formula).
 pub fn haversine_km(a: GeoPoint, b: GeoPoint) -> f64 {
     let (lat1, lat2) = (a.lat.to_radians(), b.lat.to_radians());
@@ -61,6 +85,11 @@ mod tests {
         assert!(GeoPoint::new(90.1, 0.0).is_err());
         assert!(GeoPoint::new(0.0, -180.5).is_err());
         assert!(GeoPoint::new(f64::NAN, 0.0).is_err());
+        assert!(GeoPoint::parse(b"39.450497999999996", b"-109.960431").is_ok());
+        assert_eq!(
+            GeoPoint::parse(b"", b"1").unwrap_err().kind,
+            ValueErrorKind::Missing
+        );
     }
 
     #[test]
