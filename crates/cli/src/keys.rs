@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use vigie_types::TokenKey;
 
 use crate::data_dir::DataDir;
@@ -65,9 +65,6 @@ fn create(path: &Path, version: u8) -> Result<TokenKey> {
     file.write_all(key.expose_material())?;
     file.write_all(b"\n")?;
     file.sync_all()?;
-    if key.expose_material().is_empty() {
-        bail!("generated an empty key");
-    }
     tracing::warn!(
         path = %path.display(),
         "created a new card-token key; card tokens depend on it: back it up and keep it apart from the data \

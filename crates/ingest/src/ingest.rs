@@ -122,7 +122,7 @@ pub fn ingest_file(
 }
 
 /// Data-quality observations on a file that was read.
-pub fn warnings(s: &ReadSummary) -> Vec<String> {
+fn warnings(s: &ReadSummary) -> Vec<String> {
     let mut out = Vec::new();
     if s.rows_read > 0 && s.accepted == 0 {
         let top = s

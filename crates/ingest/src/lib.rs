@@ -33,7 +33,7 @@ mod sniff;
 
 pub use error::{IngestError, Result};
 pub use field::Field;
-pub use ingest::{IngestOutputs, IngestReport, ingest_file, warnings};
+pub use ingest::{IngestOutputs, IngestReport, ingest_file};
 pub use layout::Layout;
 pub use mapping::{AmountFormat, FormatSpec, Mapping, TimePattern};
 pub use parquet_io::{SCHEMA_VERSION, TransactionWriter, read_transactions};

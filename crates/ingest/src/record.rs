@@ -387,41 +387,13 @@ fn parse_unix_time(raw: &[u8]) -> Result<Timestamp, ValueError> {
     }))
 }
 
+/// Parses a coordinate pair, blaming the right column for each problem.
 fn point(lat: &[u8], lon: &[u8], lat_field: Field, lon_field: Field) -> Result<GeoPoint, Problem> {
-    let parse = |raw: &[u8], field: Field| -> Result<f64, Problem> {
-        if raw.is_empty() {
-            return Err(Problem::field(
-                field,
-                ValueError::new(ValueErrorKind::Missing, "empty coordinate"),
-            ));
-        }
-        std::str::from_utf8(raw)
-            .ok()
-            .and_then(|t| t.parse::<f64>().ok())
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| {
-                Problem::field(
-                    field,
-                    ValueError::new(
-                        ValueErrorKind::Format,
-                        format!(
-                            "expected a decimal coordinate, found '{}'",
-                            String::from_utf8_lossy(&raw[..raw.len().min(30)])
-                        ),
-                    ),
-                )
-            })
-    };
-    let (la, lo) = (parse(lat, lat_field)?, parse(lon, lon_field)?);
-    if !(-90.0..=90.0).contains(&la) {
-        return Err(Problem::field(
-            lat_field,
-            ValueError::new(
-                ValueErrorKind::OutOfRange,
-                format!("latitude {la} is outside -90..90"),
-            ),
-        ));
-    }
+    let la = GeoPoint::parse_coordinate(lat).map_err(|e| Problem::field(lat_field, e))?;
+    let lo = GeoPoint::parse_coordinate(lon).map_err(|e| Problem::field(lon_field, e))?;
+    // `GeoPoint::new` checks both; check the latitude first so an
+    // out-of-range latitude is reported against its own column.
+    GeoPoint::new(la, 0.0).map_err(|e| Problem::field(lat_field, e))?;
     GeoPoint::new(la, lo).map_err(|e| Problem::field(lon_field, e))
 }
 

@@ -42,27 +42,28 @@ impl GeoPoint {
     }
 }
 
-/// Parses one coordinate as written in data files (`39.450497999999996`).
-pub(crate) fn parse_coordinate(raw: &[u8]) -> Result<f64, ValueError> {
-    if raw.is_empty() {
-        return Err(ValueError::new(ValueErrorKind::Missing, "empty coordinate"));
-    }
-    std::str::from_utf8(raw)
-        .ok()
-        .and_then(|t| t.parse::<f64>().ok())
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| {
-            ValueError::new(
-                ValueErrorKind::Format,
-                format!("expected a decimal coordinate, found '{}'", excerpt(raw)),
-            )
-        })
-}
-
 impl GeoPoint {
     /// Parses a latitude and a longitude from their texts.
     pub fn parse(lat: &[u8], lon: &[u8]) -> Result<Self, ValueError> {
-        Self::new(parse_coordinate(lat)?, parse_coordinate(lon)?)
+        Self::new(Self::parse_coordinate(lat)?, Self::parse_coordinate(lon)?)
+    }
+
+    /// Parses one coordinate as written in data files (`39.450497999999996`):
+    /// a finite decimal number, range not checked (see [`GeoPoint::new`]).
+    pub fn parse_coordinate(raw: &[u8]) -> Result<f64, ValueError> {
+        if raw.is_empty() {
+            return Err(ValueError::new(ValueErrorKind::Missing, "empty coordinate"));
+        }
+        std::str::from_utf8(raw)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| {
+                ValueError::new(
+                    ValueErrorKind::Format,
+                    format!("expected a decimal coordinate, found '{}'", excerpt(raw)),
+                )
+            })
     }
 }
 
