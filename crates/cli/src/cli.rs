@@ -43,6 +43,9 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Generate synthetic transactions in the Kaggle layout.
     Generate(GenerateArgs),
+    /// Compute every transaction's features (per-card history replayed in
+    /// event-time order) into a Parquet feature file.
+    Features(FeaturesArgs),
     /// The end-to-end demo: generate a data set, ingest it, print the summary.
     Demo(DemoArgs),
 }
@@ -77,6 +80,35 @@ pub struct IngestArgs {
     pub threads: Option<usize>,
     /// Keep records whose trans_num was already used by a different
     /// transaction (an id collision in the source) instead of quarantining them.
+    #[arg(long)]
+    pub keep_id_conflicts: bool,
+    /// Print the report as one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `vigie features`.
+#[derive(Debug, Args)]
+pub struct FeaturesArgs {
+    /// Transactions: a CSV file (validated like `vigie ingest`, refused rows
+    /// quarantined) or a Parquet file written by `vigie ingest`.
+    pub input: PathBuf,
+    /// Feature Parquet output (default: <data-dir>/features/<name>.parquet).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also save every card's final state, to warm a scorer.
+    #[arg(long, value_name = "FILE")]
+    pub state_out: Option<PathBuf>,
+    /// A TOML column mapping for CSV files not in the Kaggle layout.
+    #[arg(long, value_name = "MAP.toml")]
+    pub mapping: Option<PathBuf>,
+    /// Threads for parsing and for the per-card replay (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// How far out of time order the input may be, in seconds.
+    #[arg(long, default_value_t = 86_400, value_name = "SECS")]
+    pub max_lateness: i64,
+    /// Keep CSV records whose trans_num an earlier, different record used.
     #[arg(long)]
     pub keep_id_conflicts: bool,
     /// Print the report as one JSON object on stdout.

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Ingest(args) => commands::ingest::run(&cli, args),
         Command::Generate(args) => commands::generate::run(&cli, args),
+        Command::Features(args) => commands::features::run(&cli, args),
         Command::Demo(args) => commands::demo::run(&cli, args),
     };
     match result {

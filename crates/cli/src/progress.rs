@@ -23,3 +23,17 @@ pub fn bar(total: u64, unit: &str) -> ProgressBar {
     }
     bar
 }
+
+/// A counter without a known total, drawn only on a terminal.
+pub fn spinner(unit: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template(&format!("{{spinner}} [{{elapsed_precise}}] {{human_pos}} {unit} ({{per_sec}})"))
+    {
+        bar.set_style(style);
+    }
+    bar
+}

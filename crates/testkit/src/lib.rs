@@ -11,7 +11,10 @@
 use std::path::PathBuf;
 
 use proptest::prelude::*;
-use vigie_types::{Amount, CardNumber, Category, Date, Gender, Label, Timestamp, TransNum};
+use vigie_types::{
+    Amount, CardNumber, CardToken, Category, Date, Gender, GeoPoint, Label, LabeledTransaction, Last4,
+    Timestamp, TransNum, Transaction,
+};
 
 /// The shared data directory (`$VIGIE_SHARED_DIR`, else `../shared` beside
 /// the repository), if it exists. Tests that need it print a line saying they
@@ -184,4 +187,97 @@ pub fn kaggle_row() -> impl Strategy<Value = RowSpec> {
                 label: if fraud { Label::Fraud } else { Label::Legit },
             }
         })
+}
+
+/// A card token made from a small number (for tests that need several
+/// distinct cards without a tokenizer).
+pub fn test_card(index: u32) -> CardToken {
+    CardToken::parse(format!("ct1_{:064x}", u64::from(index).wrapping_mul(0x9e37_79b9_7f4a_7c15)).as_bytes())
+        .expect("well-formed token")
+}
+
+/// Gaps (seconds) that sit on and around every feature window boundary, plus
+/// ties and long silences.
+const EDGE_GAPS: [i64; 18] = [
+    0, 1, 59, 599, 600, 601, 3_599, 3_600, 3_601, 86_399, 86_400, 86_401, 604_799, 604_800,
+    2_591_999, 2_592_000, 2_592_001, 3_456_000,
+];
+
+/// Sequences of labelled transactions over a few cards, sorted by
+/// `(event_time, trans_num)`: same-second ties, gaps on window boundaries,
+/// long silences, repeated merchants and categories, unique `trans_num`s.
+pub fn transaction_sequence(
+    max_cards: u32,
+    max_len: usize,
+) -> impl Strategy<Value = Vec<LabeledTransaction>> {
+    let gap = prop_oneof![
+        proptest::sample::select(EDGE_GAPS.to_vec()),
+        0i64..200_000,
+    ];
+    let step = (
+        0..max_cards,
+        gap,
+        1i64..500_000,
+        proptest::sample::select(Category::ALL.to_vec()),
+        0usize..6,
+        any::<u64>(),
+        proptest::bool::weighted(0.1),
+    );
+    proptest::collection::vec(step, 1..=max_len).prop_map(move |steps| {
+        let mut clocks = vec![1_577_836_800i64; max_cards as usize];
+        let mut out: Vec<LabeledTransaction> = steps
+            .into_iter()
+            .enumerate()
+            .map(|(i, (card, gap, cents, category, merchant, id, fraud))| {
+                let c = card as usize;
+                clocks[c] += gap;
+                let trans_num = (u128::from(id) << 32) | i as u128;
+                build_transaction(card, clocks[c], cents, category, merchant, trans_num, fraud)
+            })
+            .collect();
+        out.sort_by_key(|t| (t.txn.event_time, t.txn.trans_num));
+        out
+    })
+}
+
+/// A valid labelled transaction of test card `card` (see [`test_card`]) at
+/// `time` (seconds), with merchant number `merchant` (name and place derive
+/// from it) and a cardholder that depends on `card` only.
+pub fn build_transaction(
+    card: u32,
+    time: i64,
+    cents: i64,
+    category: Category,
+    merchant: usize,
+    trans_num: u128,
+    fraud: bool,
+) -> LabeledTransaction {
+    let place = |k: f64| {
+        let k = k % 80.0;
+        GeoPoint::new(40.0 + k * 0.37, -75.0 - k * 0.61).expect("in range")
+    };
+    let txn = Transaction {
+        trans_num: TransNum::from_u128(trans_num),
+        event_time: Timestamp::from_seconds(time),
+        card: test_card(card),
+        card_last4: Last4::parse(b"1234").expect("four digits"),
+        merchant: std::sync::Arc::from(format!("fraud_Merchant {merchant}")),
+        category,
+        amount: Amount::from_cents(cents).expect("positive"),
+        gender: if card % 2 == 0 {
+            Gender::Male
+        } else {
+            Gender::Female
+        },
+        birth_date: Date::from_ymd(1960 + (card % 40) as i32, 2, 28 + card % 2)
+            .unwrap_or_else(|_| Date::from_ymd(1970, 1, 1).expect("valid")),
+        city_pop: 1_000 * (card + 1),
+        home: place(f64::from(card)),
+        merchant_location: place(merchant as f64 + 0.5),
+    };
+    LabeledTransaction {
+        txn,
+        label: Some(if fraud { Label::Fraud } else { Label::Legit }),
+        scenario: None,
+    }
 }

@@ -13,9 +13,16 @@ use crate::data_dir::DataDir;
 use crate::{keys, progress};
 
 /// The file name without its extension: `fraudTrain.csv` -> `fraudTrain`.
-fn stem(path: &Path) -> String {
+pub fn stem(path: &Path) -> String {
     path.file_stem()
         .map_or_else(|| "input".into(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Reads a TOML column mapping; a bad one is unusable input (exit 2).
+pub fn load_mapping(path: &Path) -> Result<Mapping> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read mapping {}", path.display()))?;
+    Ok(Mapping::from_toml(&text).map_err(|e| UnusableInput(e.to_string()))?)
 }
 
 /// Runs `vigie ingest`.
@@ -27,11 +34,7 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> Result<()> {
     }
     options.keep_id_conflicts = args.keep_id_conflicts;
     options.mapping = match (&args.mapping, args.no_header) {
-        (Some(path), _) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read mapping {}", path.display()))?;
-            Mapping::from_toml(&text).map_err(|e| UnusableInput(e.to_string()))?
-        }
+        (Some(path), _) => load_mapping(path)?,
         (None, true) => Mapping::kaggle_without_header(),
         (None, false) => Mapping::default(),
     };
@@ -90,7 +93,7 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> Result<()> {
 }
 
 /// Problems with the input itself exit with code 2; the rest with 1.
-fn classify(err: IngestError) -> anyhow::Error {
+pub fn classify(err: IngestError) -> anyhow::Error {
     match err {
         IngestError::NotCsv { .. }
         | IngestError::MissingColumns { .. }
