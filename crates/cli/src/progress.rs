@@ -30,9 +30,9 @@ pub fn spinner(unit: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template(&format!("{{spinner}} [{{elapsed_precise}}] {{human_pos}} {unit} ({{per_sec}})"))
-    {
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "{{spinner}} [{{elapsed_precise}}] {{human_pos}} {unit} ({{per_sec}})"
+    )) {
         bar.set_style(style);
     }
     bar

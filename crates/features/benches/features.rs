@@ -84,11 +84,16 @@ fn online(c: &mut Criterion) {
         })
     });
 
-    let typical = warmed.values().max_by_key(|s| s.recent.len()).cloned().unwrap_or_default();
+    let typical = warmed
+        .values()
+        .max_by_key(|s| s.recent.len())
+        .cloned()
+        .unwrap_or_default();
     let bytes = codec::encode(&typical);
-    c.bench_function(&format!("codec encode ({} events)", typical.recent.len()), |b| {
-        b.iter(|| black_box(codec::encode(black_box(&typical))))
-    });
+    c.bench_function(
+        &format!("codec encode ({} events)", typical.recent.len()),
+        |b| b.iter(|| black_box(codec::encode(black_box(&typical)))),
+    );
     c.bench_function(&format!("codec decode ({} bytes)", bytes.len()), |b| {
         b.iter(|| black_box(codec::decode(black_box(&bytes)).ok()))
     });

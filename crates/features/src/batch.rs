@@ -128,7 +128,6 @@ pub fn compute_features(
         };
         let read = read_source(source, &mut replayer, &mut send, progress)
             .and_then(|read| Ok((read, replayer.finish(&mut send)?)));
-        drop(send);
         drop(tx);
         let written = writing
             .join()

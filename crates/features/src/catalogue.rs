@@ -208,7 +208,10 @@ mod tests {
         let schema = feature_schema();
         assert_eq!(schema.version, FEATURE_VERSION);
         assert_eq!(schema.names.len(), FEATURE_COUNT);
-        assert_eq!(schema.hash, PINNED_HASH, "feature layout changed: bump FEATURE_VERSION");
+        assert_eq!(
+            schema.hash, PINNED_HASH,
+            "feature layout changed: bump FEATURE_VERSION"
+        );
     }
 
     const PINNED_HASH: &str = "df333e221d00270dd294814da66179bb477e13631a2ff621e80dc99a820f0700";

@@ -97,8 +97,8 @@ fn scan(state: &CardState, t: i64) -> Windows {
         &mut burst[..]
     };
     merchants.sort_unstable();
-    w.distinct_merchants_24h = (merchants.len()
-        - merchants.windows(2).filter(|p| p[0] == p[1]).count()) as u32;
+    w.distinct_merchants_24h =
+        (merchants.len() - merchants.windows(2).filter(|p| p[0] == p[1]).count()) as u32;
     w
 }
 
@@ -125,7 +125,10 @@ pub fn extract(state: &CardState, txn: &Transaction) -> FeatureVector {
     set(F::DayOfWeek, f64::from(weekday));
     set(F::IsNight, f64::from(u8::from(is_night_hour(hour))));
     set(F::IsWeekend, f64::from(u8::from(weekday >= 5)));
-    set(F::HomeMerchantKm, haversine_km(txn.home, txn.merchant_location));
+    set(
+        F::HomeMerchantKm,
+        haversine_km(txn.home, txn.merchant_location),
+    );
     set(F::AgeYears, f64::from(txn.birth_date.years_until(date)));
     set(
         F::GenderMale,

@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 
-use vigie_types::{Category, Transaction, TransNum};
+use vigie_types::{Category, TransNum, Transaction};
 
 /// How long an event stays in the recent-events ring (the longest window).
 pub const RETENTION_SECS: i64 = 30 * 86_400;

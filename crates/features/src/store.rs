@@ -95,7 +95,8 @@ impl MemoryStateStore {
                 card.write_to(&mut token);
                 let bytes = codec::encode(state);
                 out.write_all(&token).map_err(io)?;
-                out.write_all(&(bytes.len() as u32).to_le_bytes()).map_err(io)?;
+                out.write_all(&(bytes.len() as u32).to_le_bytes())
+                    .map_err(io)?;
                 out.write_all(&bytes).map_err(io)?;
                 cards += 1;
             }

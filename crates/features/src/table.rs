@@ -194,10 +194,18 @@ impl FeatureWriter {
         let mut index = 0;
         while let Some(mut col) = rg.next_column()? {
             match index {
-                0 => col.typed::<ByteArrayType>().write_batch(&c.trans_num, None, None)?,
-                1 => col.typed::<Int64Type>().write_batch(&c.event_time, None, None)?,
-                2 => col.typed::<ByteArrayType>().write_batch(&c.card, None, None)?,
-                3 => col.typed::<Int64Type>().write_batch(&c.amount_cents, None, None)?,
+                0 => col
+                    .typed::<ByteArrayType>()
+                    .write_batch(&c.trans_num, None, None)?,
+                1 => col
+                    .typed::<Int64Type>()
+                    .write_batch(&c.event_time, None, None)?,
+                2 => col
+                    .typed::<ByteArrayType>()
+                    .write_batch(&c.card, None, None)?,
+                3 => col
+                    .typed::<Int64Type>()
+                    .write_batch(&c.amount_cents, None, None)?,
                 4 => col
                     .typed::<Int32Type>()
                     .write_batch(&c.label, Some(&c.label_def), None)?,
@@ -223,10 +231,12 @@ impl FeatureWriter {
     /// Writes the last row group and the footer; returns the rows written.
     pub fn finish(mut self) -> Result<u64> {
         self.flush()?;
-        self.writer.close().map_err(|source| FeatureError::Parquet {
-            path: self.path.clone(),
-            source,
-        })?;
+        self.writer
+            .close()
+            .map_err(|source| FeatureError::Parquet {
+                path: self.path.clone(),
+                source,
+            })?;
         Ok(self.rows)
     }
 }
@@ -306,7 +316,9 @@ impl FeatureTable {
             amount_cents: Vec::with_capacity(rows),
             label: Vec::with_capacity(rows),
             scenario: Vec::with_capacity(rows),
-            features: vec![Vec::with_capacity(rows); FEATURE_COUNT],
+            features: (0..FEATURE_COUNT)
+                .map(|_| Vec::with_capacity(rows))
+                .collect(),
         };
         for i in 0..reader.num_row_groups() {
             let rg = reader.get_row_group(i).map_err(pq)?;
@@ -315,18 +327,23 @@ impl FeatureTable {
         Ok(table)
     }
 
-    fn append_row_group(&mut self, rg: &dyn RowGroupReader) -> std::result::Result<(), ParquetError> {
+    fn append_row_group(
+        &mut self,
+        rg: &dyn RowGroupReader,
+    ) -> std::result::Result<(), ParquetError> {
         let n = rg.metadata().num_rows() as usize;
         let invalid = |e: ValueError| ParquetError::General(format!("invalid value: {e}"));
         for id in read_column::<ByteArrayType>(rg, 0, n, None)? {
-            self.trans_num.push(TransNum::parse(id.data()).map_err(invalid)?);
+            self.trans_num
+                .push(TransNum::parse(id.data()).map_err(invalid)?);
         }
         for micros in read_column::<Int64Type>(rg, 1, n, None)? {
             self.event_time
                 .push(Timestamp::from_seconds(micros.div_euclid(1_000_000)));
         }
         for card in read_column::<ByteArrayType>(rg, 2, n, None)? {
-            self.card.push(CardToken::parse(card.data()).map_err(invalid)?);
+            self.card
+                .push(CardToken::parse(card.data()).map_err(invalid)?);
         }
         self.amount_cents
             .extend(read_column::<Int64Type>(rg, 3, n, None)?);

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use proptest::prelude::*;
 use vigie_types::{
-    Amount, CardNumber, CardToken, Category, Date, Gender, GeoPoint, Label, LabeledTransaction, Last4,
-    Timestamp, TransNum, Transaction,
+    Amount, CardNumber, CardToken, Category, Date, Gender, GeoPoint, Label, LabeledTransaction,
+    Last4, Timestamp, TransNum, Transaction,
 };
 
 /// The shared data directory (`$VIGIE_SHARED_DIR`, else `../shared` beside
@@ -192,8 +192,14 @@ pub fn kaggle_row() -> impl Strategy<Value = RowSpec> {
 /// A card token made from a small number (for tests that need several
 /// distinct cards without a tokenizer).
 pub fn test_card(index: u32) -> CardToken {
-    CardToken::parse(format!("ct1_{:064x}", u64::from(index).wrapping_mul(0x9e37_79b9_7f4a_7c15)).as_bytes())
-        .expect("well-formed token")
+    CardToken::parse(
+        format!(
+            "ct1_{:064x}",
+            u64::from(index).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        )
+        .as_bytes(),
+    )
+    .expect("well-formed token")
 }
 
 /// Gaps (seconds) that sit on and around every feature window boundary, plus
@@ -210,10 +216,7 @@ pub fn transaction_sequence(
     max_cards: u32,
     max_len: usize,
 ) -> impl Strategy<Value = Vec<LabeledTransaction>> {
-    let gap = prop_oneof![
-        proptest::sample::select(EDGE_GAPS.to_vec()),
-        0i64..200_000,
-    ];
+    let gap = prop_oneof![proptest::sample::select(EDGE_GAPS.to_vec()), 0i64..200_000,];
     let step = (
         0..max_cards,
         gap,
@@ -264,7 +267,7 @@ pub fn build_transaction(
         merchant: std::sync::Arc::from(format!("fraud_Merchant {merchant}")),
         category,
         amount: Amount::from_cents(cents).expect("positive"),
-        gender: if card % 2 == 0 {
+        gender: if card.is_multiple_of(2) {
             Gender::Male
         } else {
             Gender::Female

@@ -36,7 +36,11 @@ pub fn run(cli: &Cli, args: &FeaturesArgs) -> Result<()> {
         },
         state_snapshot: args.state_out.clone(),
     };
-    if let Some(parent) = outputs.parquet.parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) = outputs
+        .parquet
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }

@@ -5,6 +5,7 @@
     reason = "test helpers fail loudly"
 )]
 
+mod cli_features;
 mod cli_ingest;
 mod keys;
 mod support;

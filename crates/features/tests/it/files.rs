@@ -45,8 +45,8 @@ fn csv_and_ingested_parquet_give_the_same_feature_file() {
         options: &read,
         quarantine: &dir.path().join("q.csv"),
     };
-    let report = compute_features(&source, &from_csv, &ReplayOptions::default(), &[], &|_| {})
-        .unwrap();
+    let report =
+        compute_features(&source, &from_csv, &ReplayOptions::default(), &[], &|_| {}).unwrap();
     assert!(report.rows > 1_000, "{report:?}");
     assert_eq!(report.rows, report.rows_read - report.rejected);
     assert_eq!(report.rejected, 0);
@@ -93,15 +93,26 @@ fn csv_and_ingested_parquet_give_the_same_feature_file() {
     assert_eq!(a.amount_cents, b.amount_cents);
     assert_eq!(a.features.len(), FEATURE_COUNT);
     for f in 0..FEATURE_COUNT {
-        let same = a.features[f].iter().zip(&b.features[f]).all(|(x, y)| x.to_bits() == y.to_bits());
+        let same = a.features[f]
+            .iter()
+            .zip(&b.features[f])
+            .all(|(x, y)| x.to_bits() == y.to_bits());
         assert!(same, "feature {} differs", feature_schema().names[f]);
     }
     // Rows come out sorted by (event time, trans_num).
     let keys: Vec<_> = a.event_time.iter().zip(&a.trans_num).collect();
     assert!(keys.windows(2).all(|w| w[0] < w[1]));
-    let frauds = a.label.iter().filter(|l| l.is_some_and(|l| l.is_fraud())).count();
+    let frauds = a
+        .label
+        .iter()
+        .filter(|l| l.is_some_and(|l| l.is_fraud()))
+        .count();
     assert_eq!(frauds as u64, report.frauds);
-    assert!(a.scenario.iter().any(Option::is_some), "{:?}", &a.scenario[..5]);
+    assert!(
+        a.scenario.iter().any(Option::is_some),
+        "{:?}",
+        &a.scenario[..5]
+    );
 
     // The snapshot holds every card's final state.
     let store = MemoryStateStore::load_snapshot(from_csv.state_snapshot.as_ref().unwrap()).unwrap();
@@ -132,7 +143,6 @@ fn a_file_of_another_schema_is_refused() {
     assert!(err.to_string().contains(feature_schema().short_hash()));
 }
 
-
 #[test]
 fn table_round_trips_missing_labels_and_scenarios() {
     use vigie_features::{FeatureRow, FeatureVector, FeatureWriter};
@@ -143,7 +153,15 @@ fn table_round_trips_missing_labels_and_scenarios() {
     let mut writer = FeatureWriter::create(&path, &[("vigie.test", "1".into())]).unwrap();
     let rows: Vec<FeatureRow> = (0..300u32)
         .map(|i| {
-            let mut txn = build_transaction(i % 7, 1_600_000_000 + i64::from(i), 100 + i64::from(i), Category::ALL[i as usize % 14], 0, u128::from(i), i % 5 == 0);
+            let mut txn = build_transaction(
+                i % 7,
+                1_600_000_000 + i64::from(i),
+                100 + i64::from(i),
+                Category::ALL[i as usize % 14],
+                0,
+                u128::from(i),
+                i % 5 == 0,
+            );
             if i % 3 == 0 {
                 txn.label = None;
             }
@@ -151,7 +169,9 @@ fn table_round_trips_missing_labels_and_scenarios() {
                 txn.scenario = Some(FraudScenario::CardTesting);
             }
             let mut v = FeatureVector::default();
-            v.0.iter_mut().enumerate().for_each(|(f, x)| *x = (i as f32) * 0.5 + f as f32);
+            v.0.iter_mut()
+                .enumerate()
+                .for_each(|(f, x)| *x = (i as f32) * 0.5 + f as f32);
             FeatureRow { txn, features: v }
         })
         .collect();

@@ -1,4 +1,9 @@
 //! Integration tests of the feature engine.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail loudly"
+)]
 
 mod files;
 mod leakage;

@@ -33,7 +33,7 @@ fn naive(history: &[&Transaction], txn: &Transaction) -> [f64; FEATURE_COUNT] {
     v[F::CategoryCode.index()] = txn.category.index() as f64;
     v[F::Hour.index()] = f64::from(hour);
     v[F::DayOfWeek.index()] = f64::from(weekday);
-    v[F::IsNight.index()] = f64::from(u8::from(hour >= 22 || hour < 4));
+    v[F::IsNight.index()] = f64::from(u8::from(!(4..22).contains(&hour)));
     v[F::IsWeekend.index()] = f64::from(u8::from(weekday >= 5));
     v[F::HomeMerchantKm.index()] = haversine_km(txn.home, txn.merchant_location);
     v[F::AgeYears.index()] = f64::from(txn.birth_date.years_until(txn.event_time.date()));
@@ -41,8 +41,20 @@ fn naive(history: &[&Transaction], txn: &Transaction) -> [f64; FEATURE_COUNT] {
     v[F::LogCityPop.index()] = (1.0 + f64::from(txn.city_pop)).ln();
 
     let in_window = |h: &&&Transaction, w: i64| t - h.event_time.seconds() < w;
-    let counts = [F::TxnCount10m, F::TxnCount1h, F::TxnCount24h, F::TxnCount7d, F::TxnCount30d];
-    let sums = [F::AmountSum10m, F::AmountSum1h, F::AmountSum24h, F::AmountSum7d, F::AmountSum30d];
+    let counts = [
+        F::TxnCount10m,
+        F::TxnCount1h,
+        F::TxnCount24h,
+        F::TxnCount7d,
+        F::TxnCount30d,
+    ];
+    let sums = [
+        F::AmountSum10m,
+        F::AmountSum1h,
+        F::AmountSum24h,
+        F::AmountSum7d,
+        F::AmountSum30d,
+    ];
     for (i, &w) in WINDOWS.iter().enumerate() {
         let inside: Vec<_> = history.iter().filter(|h| in_window(h, w)).collect();
         v[counts[i].index()] = inside.len() as f64;
@@ -54,10 +66,15 @@ fn naive(history: &[&Transaction], txn: &Transaction) -> [f64; FEATURE_COUNT] {
     let categories: HashSet<_> = day.iter().map(|h| h.category).collect();
     v[F::DistinctMerchants24h.index()] = merchants.len() as f64;
     v[F::DistinctCategories24h.index()] = categories.len() as f64;
-    v[F::NightCount24h.index()] =
-        day.iter().filter(|h| is_night_hour(h.event_time.hour())).count() as f64;
+    v[F::NightCount24h.index()] = day
+        .iter()
+        .filter(|h| is_night_hour(h.event_time.hour()))
+        .count() as f64;
 
-    let month: Vec<_> = history.iter().filter(|h| in_window(h, RETENTION_SECS)).collect();
+    let month: Vec<_> = history
+        .iter()
+        .filter(|h| in_window(h, RETENTION_SECS))
+        .collect();
     let max = month.iter().map(|h| h.amount.as_f64()).fold(0.0, f64::max);
     v[F::AmountToMax30d.index()] = if max > 0.0 { amount / max } else { 1.0 };
     match month.last() {
@@ -65,8 +82,11 @@ fn naive(history: &[&Transaction], txn: &Transaction) -> [f64; FEATURE_COUNT] {
             let since = t - prev.event_time.seconds();
             // The state keeps merchant places at f32 precision.
             let at = |x: f64| f64::from(x as f32);
-            let p = GeoPoint::new(at(prev.merchant_location.lat()), at(prev.merchant_location.lon()))
-                .unwrap();
+            let p = GeoPoint::new(
+                at(prev.merchant_location.lat()),
+                at(prev.merchant_location.lon()),
+            )
+            .unwrap();
             let km = haversine_km(p, txn.merchant_location);
             v[F::SecondsSincePrev.index()] = since as f64;
             v[F::PrevMerchantKm.index()] = km;
@@ -81,7 +101,13 @@ fn naive(history: &[&Transaction], txn: &Transaction) -> [f64; FEATURE_COUNT] {
         .filter(|h| h.category == txn.category)
         .map(|h| h.amount.as_f64())
         .collect();
-    let ratio = |xs: &[f64]| if xs.is_empty() { 1.0 } else { amount / mean_sd(xs).0 };
+    let ratio = |xs: &[f64]| {
+        if xs.is_empty() {
+            1.0
+        } else {
+            amount / mean_sd(xs).0
+        }
+    };
     let z = |xs: &[f64]| {
         if xs.len() < 2 {
             0.0
@@ -106,7 +132,10 @@ fn naive(history: &[&Transaction], txn: &Transaction) -> [f64; FEATURE_COUNT] {
     v[F::CardNightShare.index()] = if history.is_empty() {
         0.0
     } else {
-        history.iter().filter(|h| is_night_hour(h.event_time.hour())).count() as f64
+        history
+            .iter()
+            .filter(|h| is_night_hour(h.event_time.hour()))
+            .count() as f64
             / history.len() as f64
     };
     v

@@ -2,9 +2,7 @@
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use vigie_features::{
-    CardState, MemoryStateStore, Observed, StateStore, codec, extract, observe,
-};
+use vigie_features::{CardState, MemoryStateStore, Observed, StateStore, codec, extract, observe};
 use vigie_testkit::{build_transaction, test_card, transaction_sequence};
 use vigie_types::Category;
 
@@ -45,7 +43,10 @@ proptest! {
 fn a_transaction_is_applied_once() {
     let store = MemoryStateStore::default();
     let t = build_transaction(1, 1_600_000_000, 4_200, Category::Travel, 2, 77, false);
-    assert!(matches!(observe(&store, &t.txn).unwrap(), Observed::Fresh(_)));
+    assert!(matches!(
+        observe(&store, &t.txn).unwrap(),
+        Observed::Fresh(_)
+    ));
     let once = store.get(&t.txn.card).unwrap().unwrap();
     assert_eq!(observe(&store, &t.txn).unwrap(), Observed::Duplicate);
     assert_eq!(store.get(&t.txn.card).unwrap().unwrap(), once);
@@ -71,7 +72,10 @@ fn snapshot_round_trips_and_erasure_forgets_a_card() {
     assert!(cards > 0);
     let loaded = MemoryStateStore::load_snapshot(&path).unwrap();
     for card in 0..4 {
-        assert_eq!(loaded.get(&test_card(card)).unwrap(), store.get(&test_card(card)).unwrap());
+        assert_eq!(
+            loaded.get(&test_card(card)).unwrap(),
+            store.get(&test_card(card)).unwrap()
+        );
     }
     // The next transaction gets the same features from either store.
     let next = build_transaction(0, 1_900_000_000, 999, Category::Home, 1, 1 << 100, false);
@@ -91,14 +95,30 @@ fn snapshot_round_trips_and_erasure_forgets_a_card() {
 fn state_memory_is_bounded_whatever_the_history() {
     let mut state = CardState::default();
     for i in 0..5_000u32 {
-        let t = build_transaction(3, 1_600_000_000 + i64::from(i) * 30, 100, Category::Home, 0, u128::from(i), false);
+        let t = build_transaction(
+            3,
+            1_600_000_000 + i64::from(i) * 30,
+            100,
+            Category::Home,
+            0,
+            u128::from(i),
+            false,
+        );
         state.update(&t.txn);
         assert!(state.recent.len() <= vigie_features::MAX_EVENTS);
     }
     assert_eq!(state.recent.len(), vigie_features::MAX_EVENTS);
     assert_eq!(state.amounts.n, 5_000);
     // A month later, the ring empties but the running statistics remain.
-    let later = build_transaction(3, 1_600_000_000 + 40 * 86_400, 100, Category::Home, 0, 1 << 90, false);
+    let later = build_transaction(
+        3,
+        1_600_000_000 + 40 * 86_400,
+        100,
+        Category::Home,
+        0,
+        1 << 90,
+        false,
+    );
     state.update(&later.txn);
     assert_eq!(state.recent.len(), 1);
     assert_eq!(state.amounts.n, 5_001);
