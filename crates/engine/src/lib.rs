@@ -1,0 +1,9 @@
+//! Vigie's scoring core (layer L3, synchronous): the one path every
+//! transaction takes, whether it comes over HTTP or from a stream:
+//! features -> champion model (and shadow challenger) -> rules -> decision
+//! -> explanation.
+
+mod error;
+pub mod rules;
+
+pub use error::{EngineError, Result};
