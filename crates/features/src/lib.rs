@@ -25,6 +25,7 @@ pub mod codec;
 mod error;
 mod extract;
 mod online;
+mod reasons;
 mod replay;
 mod state;
 mod store;
@@ -36,6 +37,7 @@ pub use catalogue::{FEATURE_COUNT, FEATURE_VERSION, Feature, Group, Kind, featur
 pub use error::{FeatureError, Result};
 pub use extract::{WINDOWS, extract};
 pub use online::{Observed, observe, peek};
+pub use reasons::describe;
 pub use replay::{FeatureRow, ReplayOptions, ReplaySummary, Replayer};
 pub use state::{
     CardState, Event, MAX_EVENTS, RETENTION_SECS, Welford, event_id, is_night_hour, merchant_hash,
