@@ -30,6 +30,9 @@ fn main() -> ExitCode {
         Command::Ingest(args) => commands::ingest::run(&cli, args),
         Command::Generate(args) => commands::generate::run(&cli, args),
         Command::Demo(args) => commands::demo::run(&cli, args),
+        Command::Runs(args) => commands::runs::run(&cli, args),
+        Command::Models(args) => commands::models::run(&cli, args),
+        Command::Mlflow(args) => commands::mlflow::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,4 +7,5 @@
 
 mod cli_ingest;
 mod keys;
+mod registry;
 mod support;
