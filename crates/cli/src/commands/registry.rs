@@ -51,9 +51,10 @@ pub fn open(cli: &Cli, args: &RegistryArgs) -> Result<Registry> {
 pub fn actor(flag: Option<&str>) -> Result<Actor> {
     let text = match flag {
         Some(text) => text.to_owned(),
-        None => std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .map_err(|_| UnusableInput("who is acting? pass --actor (USER is not set)".into()))?,
+        None => ["USER", "LOGNAME"]
+            .iter()
+            .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+            .ok_or_else(|| UnusableInput("who is acting? pass --actor (USER is not set)".into()))?,
     };
     let actor = if text.starts_with("user:") || text.starts_with("key:") {
         Actor::parse(&text)
