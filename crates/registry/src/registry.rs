@@ -300,3 +300,27 @@ impl Registry {
         audit::verify(&mut *self.conn()?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_registry_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Registry>();
+        let dir = tempfile::tempdir().unwrap();
+        let reg = Registry::open(&RegistryConfig {
+            data_dir: dir.path().into(),
+            ..RegistryConfig::default()
+        })
+        .unwrap();
+        assert_eq!(reg.backend().unwrap(), BackendKind::Sqlite);
+        let err = Registry::open(&RegistryConfig {
+            data_dir: dir.path().into(),
+            database_url: Some("mysql://x".into()),
+            ..RegistryConfig::default()
+        });
+        assert!(matches!(err, Err(RegistryError::Config { .. })));
+    }
+}

@@ -183,6 +183,10 @@ fn models_promote_rollback_and_audit_on_postgres() {
     admin
         .batch_execute(&format!("CREATE SCHEMA {schema}"))
         .unwrap();
+    let _drop = DropSchema {
+        base: base.clone(),
+        schema: schema.clone(),
+    };
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
     let vigie = Vigie::new();
@@ -199,9 +203,20 @@ fn models_promote_rollback_and_audit_on_postgres() {
     assert_eq!(json_of(&via_env)[0]["aliases"]["champion"], 2);
     // Nothing went to SQLite.
     assert!(!vigie.data_dir().join("registry/registry.sqlite").exists());
-    admin
-        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-        .unwrap();
+}
+
+/// Drops a test's schema when the test ends, passed or failed.
+struct DropSchema {
+    base: String,
+    schema: String,
+}
+
+impl Drop for DropSchema {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.base, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+        }
+    }
 }
 
 #[test]

@@ -9,6 +9,7 @@
     reason = "tests fail loudly and say why they skip"
 )]
 
+mod audit_log;
 mod children;
 mod concurrency;
 mod crash;
