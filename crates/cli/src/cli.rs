@@ -48,6 +48,12 @@ pub enum Command {
     Features(FeaturesArgs),
     /// The end-to-end demo: generate a data set, ingest it, print the summary.
     Demo(DemoArgs),
+    /// Training runs: parameters, metrics, curves, artifacts.
+    Runs(crate::commands::runs::RunsArgs),
+    /// The model registry: versions, aliases, promotion, rollback, audit log.
+    Models(crate::commands::models::ModelsArgs),
+    /// Interoperability with an MLflow tracking server.
+    Mlflow(crate::commands::mlflow::MlflowArgs),
 }
 
 /// `vigie demo`.

@@ -4,6 +4,10 @@ pub mod demo;
 pub mod features;
 pub mod generate;
 pub mod ingest;
+pub mod mlflow;
+pub mod models;
+pub mod registry;
+pub mod runs;
 
 /// Formats a count with thousands separators (1,233,811).
 pub fn thousands(n: u64) -> String {

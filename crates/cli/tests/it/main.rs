@@ -8,4 +8,5 @@
 mod cli_features;
 mod cli_ingest;
 mod keys;
+mod registry;
 mod support;

@@ -29,6 +29,9 @@ impl Vigie {
             "VIGIE_TOKEN_KEY_VERSION",
             "VIGIE_HOME",
             "VIGIE_LOG",
+            "VIGIE_DATABASE_URL",
+            "VIGIE_ARTIFACTS_URL",
+            "MLFLOW_TRACKING_URI",
         ] {
             cmd.env_remove(var);
         }
