@@ -3,7 +3,12 @@
 //! features -> champion model (and shadow challenger) -> rules -> decision
 //! -> explanation.
 
+mod decision;
 mod error;
 pub mod rules;
 
+pub use decision::{
+    Decision, DecisionRecord, ModelRef, Reason, RuleHit, Scored, ShadowScore, StageTimings,
+    Thresholds,
+};
 pub use error::{EngineError, Result};
