@@ -166,3 +166,168 @@ fn unwound_sum(path: &[PathElement], depth: usize, index: usize) -> f64 {
     }
     total
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::dataset::FeatureKind;
+    use crate::tree::rng::SplitMix64;
+    use crate::tree::stored::{Child, Leaf, SplitNode, SplitRule, Tree};
+
+    const LEVELS: u16 = 4;
+
+    /// Feature 0 is categorical (4 levels), the others numeric in [0, 1).
+    fn kinds(n: usize) -> Vec<FeatureKind> {
+        (0..n)
+            .map(|f| match f {
+                0 => FeatureKind::Categorical { levels: LEVELS },
+                _ => FeatureKind::Numeric,
+            })
+            .collect()
+    }
+
+    fn grow(
+        rng: &mut SplitMix64,
+        tree: &mut Tree,
+        n_features: usize,
+        depth: usize,
+    ) -> (Child, f64) {
+        if depth == 0 || rng.next_f64() < 0.25 {
+            let leaf = Leaf {
+                value: rng.next_f64() * 2.0 - 1.0,
+                cover: 1.0 + rng.below(20) as f64,
+            };
+            tree.leaves.push(leaf);
+            return (Child::Leaf(tree.leaves.len() as u32 - 1), leaf.cover);
+        }
+        let feature = rng.below(n_features);
+        let rule = if feature == 0 {
+            let left_levels = (0..LEVELS).filter(|_| rng.next_f64() < 0.5).collect();
+            SplitRule::Categorical { left_levels }
+        } else {
+            SplitRule::Numeric {
+                threshold: rng.next_f64() as f32,
+            }
+        };
+        let index = tree.nodes.len();
+        tree.nodes.push(SplitNode {
+            feature: feature as u32,
+            rule,
+            left: Child::Leaf(0),
+            right: Child::Leaf(0),
+            cover: 0.0,
+            gain: 0.0,
+        });
+        let (left, left_cover) = grow(rng, tree, n_features, depth - 1);
+        let (right, right_cover) = grow(rng, tree, n_features, depth - 1);
+        let node = &mut tree.nodes[index];
+        (node.left, node.right, node.cover) = (left, right, left_cover + right_cover);
+        (Child::Node(index as u32), node.cover)
+    }
+
+    pub(crate) fn random_tree(seed: u64, n_features: usize, depth: usize) -> Tree {
+        let mut rng = SplitMix64::new(seed);
+        let mut tree = Tree {
+            nodes: Vec::new(),
+            leaves: Vec::new(),
+        };
+        grow(&mut rng, &mut tree, n_features, depth);
+        tree
+    }
+
+    fn random_row(seed: u64, n_features: usize) -> Vec<f32> {
+        let mut rng = SplitMix64::new(seed ^ 0xABCD);
+        (0..n_features)
+            .map(|f| {
+                if f == 0 {
+                    rng.below(usize::from(LEVELS)) as f32
+                } else {
+                    rng.next_f64() as f32
+                }
+            })
+            .collect()
+    }
+
+    /// `v(S)`: expected value with the features of `known` fixed to `row`.
+    fn conditional(tree: &Tree, at: Child, row: &[f32], known: u32) -> f64 {
+        match at {
+            Child::Leaf(l) => tree.leaves[l as usize].value,
+            Child::Node(i) => {
+                let node = &tree.nodes[i as usize];
+                if known >> node.feature & 1 == 1 {
+                    let next = if node.rule.goes_left(row[node.feature as usize]) {
+                        node.left
+                    } else {
+                        node.right
+                    };
+                    conditional(tree, next, row, known)
+                } else {
+                    let cover = |c: Child| match c {
+                        Child::Leaf(l) => tree.leaves[l as usize].cover,
+                        Child::Node(n) => tree.nodes[n as usize].cover,
+                    };
+                    (cover(node.left) * conditional(tree, node.left, row, known)
+                        + cover(node.right) * conditional(tree, node.right, row, known))
+                        / node.cover
+                }
+            }
+        }
+    }
+
+    /// Shapley values by enumerating every subset.
+    fn brute_force(tree: &Tree, row: &[f32]) -> Vec<f64> {
+        let m = row.len();
+        let root = if tree.nodes.is_empty() {
+            Child::Leaf(0)
+        } else {
+            Child::Node(0)
+        };
+        let factorial = |k: usize| (1..=k).map(|x| x as f64).product::<f64>();
+        (0..m)
+            .map(|i| {
+                (0u32..1 << m)
+                    .filter(|s| s >> i & 1 == 0)
+                    .map(|s| {
+                        let size = s.count_ones() as usize;
+                        let weight = factorial(size) * factorial(m - size - 1) / factorial(m);
+                        weight
+                            * (conditional(tree, root, row, s | 1 << i)
+                                - conditional(tree, root, row, s))
+                    })
+                    .sum()
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn tree_shap_equals_brute_force_shapley_values(
+            seed in any::<u64>(),
+            n_features in 1usize..=6,
+            depth in 0usize..=7,
+        ) {
+            let trees: Vec<Tree> = (0..3).map(|t| random_tree(seed.wrapping_add(t), n_features, depth)).collect();
+            for tree in &trees {
+                prop_assert!(tree.validate(&kinds(n_features)).is_ok());
+            }
+            let flat = FlatTrees::new(&trees);
+            let row = random_row(seed, n_features);
+            let mut phi = vec![0.0; n_features];
+            add_contributions(&flat, &row, 0.5, &mut phi);
+            let mut expected = vec![0.0; n_features];
+            for tree in &trees {
+                for (e, b) in expected.iter_mut().zip(brute_force(tree, &row)) {
+                    *e += 0.5 * b;
+                }
+            }
+            for (got, want) in phi.iter().zip(&expected) {
+                prop_assert!((got - want).abs() < 1e-9, "{phi:?} vs {expected:?}");
+            }
+            let total = 0.5 * flat.expected_sum() + phi.iter().sum::<f64>();
+            let score = 0.5 * flat.sum(&row);
+            prop_assert!((total - score).abs() <= 1e-9 * (1.0 + score.abs()), "{total} vs {score}");
+        }
+    }
+}
