@@ -68,7 +68,12 @@ fn parse_args() -> Args {
 fn read_csv(path: &str) -> Dataset {
     let text = std::fs::read_to_string(path).expect("read csv");
     let mut lines = text.lines();
-    let header: Vec<String> = lines.next().expect("header").split(',').map(str::to_owned).collect();
+    let header: Vec<String> = lines
+        .next()
+        .expect("header")
+        .split(',')
+        .map(str::to_owned)
+        .collect();
     let label_at = header
         .iter()
         .position(|h| h == "label" || h == "is_fraud")
@@ -134,7 +139,11 @@ fn main() {
         (Some(train), Some(test)) => {
             let train = read_csv(train);
             let n = train.n_rows();
-            (train.slice(0..n * 9 / 10), train.slice(n * 9 / 10..n), read_csv(test))
+            (
+                train.slice(0..n * 9 / 10),
+                train.slice(n * 9 / 10..n),
+                read_csv(test),
+            )
         }
         (csv, _) => {
             let all = match csv {

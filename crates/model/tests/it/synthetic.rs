@@ -2,7 +2,7 @@
 //! tests, the benchmarks and the `train_trees` example (included there with
 //! `#[path]`), plus a tiny rank-based AUC.
 
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each includer uses a subset")]
 
 use vigie_model::{Dataset, FeatureKind};
 
@@ -74,8 +74,16 @@ pub fn rare_xor_problem(rows: usize, seed: u64) -> Dataset {
     let labels = (0..rows)
         .map(|r| u8::from(base.labels()[r] == 1 && base.column(2)[r] > 0.99))
         .collect();
-    let columns = (0..base.n_features()).map(|f| base.column(f).to_vec()).collect();
-    Dataset::new(base.names().to_vec(), base.kinds().to_vec(), columns, labels).unwrap()
+    let columns = (0..base.n_features())
+        .map(|f| base.column(f).to_vec())
+        .collect();
+    Dataset::new(
+        base.names().to_vec(),
+        base.kinds().to_vec(),
+        columns,
+        labels,
+    )
+    .unwrap()
 }
 
 /// A fraud-like matrix: feature 0 a 14-level category, 1 an amount ratio
@@ -92,7 +100,7 @@ pub fn fraud_like(rows: usize, n_features: usize, seed: u64) -> Dataset {
         let log_amount = rng.normal();
         let hour = rng.below(24);
         let velocity = (0.5 + 0.7 * rng.normal()).exp().floor();
-        let night = hour >= 22 || hour < 4;
+        let night = !(4..22).contains(&hour);
         let risky = matches!(category, 2 | 9 | 11);
         let latent = -9.2
             + 1.6 * log_amount
