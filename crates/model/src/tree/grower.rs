@@ -412,3 +412,84 @@ fn next_leaf(leaves: &[OpenLeaf], stack: &mut Vec<usize>, order: GrowthOrder) ->
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::dataset::{Dataset, FeatureKind};
+    use crate::tree::flat::{FlatTrees, LEAF_BIT};
+    use crate::tree::stored::Tree;
+
+    /// Columns with ties, a heavy value, negatives, a categorical feature.
+    fn dataset(seed: u64, rows: usize) -> Dataset {
+        let mut rng = SplitMix64::new(seed);
+        let columns = vec![
+            (0..rows).map(|_| rng.below(6) as f32).collect(),
+            (0..rows)
+                .map(|_| {
+                    if rng.next_f64() < 0.5 {
+                        0.0
+                    } else {
+                        (rng.next_f64() * 1e4) as f32 - 5e3
+                    }
+                })
+                .collect(),
+            (0..rows)
+                .map(|_| (rng.next_f64() * 3.0).exp() as f32)
+                .collect(),
+            (0..rows).map(|_| rng.below(3) as f32 - 1.0).collect(),
+        ];
+        let labels = (0..rows).map(|_| u8::from(rng.next_f64() < 0.3)).collect();
+        let kinds = vec![
+            FeatureKind::Categorical { levels: 6 },
+            FeatureKind::Numeric,
+            FeatureKind::Numeric,
+            FeatureKind::Numeric,
+        ];
+        let names = (0..4).map(|f| format!("f{f}")).collect();
+        Dataset::new(names, kinds, columns, labels).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        /// The leaf each training row reached through bins (the partition)
+        /// is the leaf its raw values reach in the saved tree and in the
+        /// flat evaluator.
+        #[test]
+        fn raw_value_predictions_agree_with_training_bins(
+            seed in any::<u64>(),
+            rows in 50usize..2000,
+            max_bins in 2usize..40,
+            depth_first in any::<bool>(),
+        ) {
+            let data = dataset(seed, rows);
+            let binned = BinnedData::build(&data, max_bins, rows / 2).unwrap();
+            let grad: Vec<f32> = data.labels().iter().map(|&y| 0.3 - f32::from(y)).collect();
+            let hess = vec![0.21f32; rows];
+            let config = GrowConfig {
+                max_leaves: 40,
+                max_depth: 10,
+                rules: SplitRules { lambda_l2: 0.0, min_data_in_leaf: 1, min_sum_hessian: 0.0, min_gain: 0.0, cat_smooth: 1.0 },
+                order: if depth_first { GrowthOrder::DepthFirst } else { GrowthOrder::BestFirst },
+                parallel: true,
+            };
+            let mut grower = Grower::default();
+            let grown = grower.grow(&binned, &grad, &hess, None, &config, FeatureChoice::Fixed(&[0, 1, 2, 3]));
+            prop_assert!(!grown.nodes.is_empty());
+            let tree = Tree::from_grown(&grown, &binned, |leaf| leaf as f64);
+            prop_assert!(tree.validate(data.kinds()).is_ok());
+            let flat = FlatTrees::new(std::slice::from_ref(&tree));
+            let mut row = Vec::new();
+            for leaf in 0..grower.partition().n_leaves() {
+                for &r in grower.partition().rows(leaf) {
+                    data.row_into(r as usize, &mut row);
+                    prop_assert_eq!(tree.leaf_of(|f| row[f]), leaf);
+                    prop_assert_eq!(flat.leaf_of(flat.root(0), &row), LEAF_BIT | leaf as u32);
+                }
+            }
+        }
+    }
+}
