@@ -134,6 +134,8 @@ pub(crate) struct BinnedData {
     pub(crate) bins: Vec<FeatureBins>,
     /// One bin code per row, per feature.
     pub(crate) columns: Vec<Vec<u8>>,
+    /// The same codes row-major: row `r`'s codes at `r * n_features..`.
+    pub(crate) row_major: Vec<u8>,
 }
 
 impl BinnedData {
@@ -158,7 +160,30 @@ impl BinnedData {
             .enumerate()
             .map(|(f, b)| data.column(f).iter().map(|&v| b.bin(v)).collect())
             .collect();
-        Ok(Self { bins, columns })
+        Ok(Self::from_columns(bins, columns))
+    }
+
+    /// Assembles binned data from bin codes already computed per column.
+    pub(crate) fn from_columns(bins: Vec<FeatureBins>, columns: Vec<Vec<u8>>) -> Self {
+        let width = columns.len();
+        let n_rows = columns.first().map_or(0, Vec::len);
+        let mut row_major = vec![0u8; n_rows * width];
+        row_major
+            .par_chunks_mut(width.max(1) * 4096)
+            .enumerate()
+            .for_each(|(block, chunk)| {
+                for (i, codes) in chunk.chunks_mut(width.max(1)).enumerate() {
+                    let row = block * 4096 + i;
+                    for (code, column) in codes.iter_mut().zip(&columns) {
+                        *code = column[row];
+                    }
+                }
+            });
+        Self {
+            bins,
+            columns,
+            row_major,
+        }
     }
 
     /// Number of features.

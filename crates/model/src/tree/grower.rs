@@ -13,7 +13,7 @@
 //! gradients and the random stream, whatever the number of threads.
 
 use super::bins::BinnedData;
-use super::histogram::{self, Histogram, RowSet, Stats};
+use super::histogram::{self, GradHess, Histogram, RowSet, Stats};
 use super::partition::RowPartition;
 use super::rng::SplitMix64;
 use super::split::{BinDecision, SplitCandidate, SplitRules, best_split};
@@ -99,10 +99,18 @@ struct OpenLeaf {
 #[derive(Default)]
 pub(crate) struct Grower {
     partition: RowPartition,
+    buffers: Buffers,
+}
+
+/// Histogram buffers and scratch space.
+#[derive(Default)]
+struct Buffers {
+    /// Free leaf histograms.
     pool: Vec<Histogram>,
-    ordered_grad: Vec<f32>,
-    ordered_hess: Vec<f32>,
-    scratch: Vec<usize>,
+    /// Per-lane histograms of large subsets.
+    lanes: Vec<Histogram>,
+    /// Scratch for drawing features.
+    features: Vec<usize>,
 }
 
 impl Grower {
@@ -115,8 +123,7 @@ impl Grower {
     pub(crate) fn grow(
         &mut self,
         binned: &BinnedData,
-        grad: &[f32],
-        hess: &[f32],
+        gh: &[GradHess],
         rows: Option<&[u32]>,
         config: &GrowConfig,
         mut features: FeatureChoice<'_>,
@@ -128,7 +135,7 @@ impl Grower {
         }
         let root = OpenLeaf {
             depth: 0,
-            stats: Stats::of_rows(rows, grad, hess),
+            stats: Stats::of_rows(rows, gh),
             parent: None,
             hist: None,
             best: None,
@@ -136,21 +143,14 @@ impl Grower {
         let mut leaves = vec![root];
         if self.splittable(&leaves[0], 1, config) {
             let set = match rows {
-                None => RowSet::All { grad, hess },
-                Some(_) => gather(
-                    &self.partition,
-                    &mut self.ordered_grad,
-                    &mut self.ordered_hess,
-                    0,
-                    grad,
-                    hess,
-                ),
+                None => RowSet::All,
+                Some(_) => RowSet::Subset(self.partition.rows(0)),
             };
             let (hist, best) = evaluate(
-                &mut self.pool,
-                &mut self.scratch,
+                &mut self.buffers,
                 binned,
-                &set,
+                set,
+                gh,
                 leaves[0].stats,
                 config,
                 &mut features,
@@ -205,8 +205,7 @@ impl Grower {
             });
             self.evaluate_children(
                 binned,
-                grad,
-                hess,
+                gh,
                 config,
                 &mut features,
                 &mut leaves,
@@ -219,7 +218,7 @@ impl Grower {
         }
         for leaf in &mut leaves {
             if let Some(hist) = leaf.hist.take() {
-                self.pool.push(hist);
+                self.buffers.pool.push(hist);
             }
         }
         GrownTree {
@@ -240,8 +239,7 @@ impl Grower {
     fn evaluate_children(
         &mut self,
         binned: &BinnedData,
-        grad: &[f32],
-        hess: &[f32],
+        gh: &[GradHess],
         config: &GrowConfig,
         features: &mut FeatureChoice<'_>,
         leaves: &mut [OpenLeaf],
@@ -255,7 +253,7 @@ impl Grower {
                 return;
             };
             if !wanted[0] && !wanted[1] {
-                self.pool.push(parent_hist);
+                self.buffers.pool.push(parent_hist);
                 return;
             }
             let (small, large) =
@@ -264,23 +262,10 @@ impl Grower {
                 } else {
                     (0, 1)
                 };
-            let set = gather(
-                &self.partition,
-                &mut self.ordered_grad,
-                &mut self.ordered_hess,
-                children[small],
-                grad,
-                hess,
-            );
-            let (small_hist, small_best) = evaluate(
-                &mut self.pool,
-                &mut self.scratch,
-                binned,
-                &set,
-                leaves[children[small]].stats,
-                config,
-                features,
-            );
+            let set = RowSet::Subset(self.partition.rows(children[small]));
+            let total = leaves[children[small]].stats;
+            let (small_hist, small_best) =
+                evaluate(&mut self.buffers, binned, set, gh, total, config, features);
             let small_hist =
                 small_hist.unwrap_or_else(|| histogram::new_histogram(binned.n_features()));
             if wanted[large] {
@@ -296,30 +281,23 @@ impl Grower {
                 );
                 leaves[children[large]].hist = Some(parent_hist);
             } else {
-                self.pool.push(parent_hist);
+                self.buffers.pool.push(parent_hist);
             }
             if wanted[small] {
                 leaves[children[small]].best = small_best;
                 leaves[children[small]].hist = Some(small_hist);
             } else {
-                self.pool.push(small_hist);
+                self.buffers.pool.push(small_hist);
             }
         } else {
             for (c, wanted) in children.into_iter().zip(wanted) {
                 if wanted {
-                    let set = gather(
-                        &self.partition,
-                        &mut self.ordered_grad,
-                        &mut self.ordered_hess,
-                        c,
-                        grad,
-                        hess,
-                    );
+                    let set = RowSet::Subset(self.partition.rows(c));
                     let (_, best) = evaluate(
-                        &mut self.pool,
-                        &mut self.scratch,
+                        &mut self.buffers,
                         binned,
-                        &set,
+                        set,
+                        gh,
                         leaves[c].stats,
                         config,
                         features,
@@ -331,62 +309,45 @@ impl Grower {
     }
 }
 
-/// The rows of `leaf` with their gradients gathered in row order.
-fn gather<'a>(
-    partition: &'a RowPartition,
-    ordered_grad: &'a mut Vec<f32>,
-    ordered_hess: &'a mut Vec<f32>,
-    leaf: usize,
-    grad: &[f32],
-    hess: &[f32],
-) -> RowSet<'a> {
-    let rows = partition.rows(leaf);
-    ordered_grad.clear();
-    ordered_hess.clear();
-    ordered_grad.extend(rows.iter().map(|&r| grad[r as usize]));
-    ordered_hess.extend(rows.iter().map(|&r| hess[r as usize]));
-    RowSet::Subset {
-        rows,
-        grad: ordered_grad,
-        hess: ordered_hess,
-    }
-}
-
 /// Builds the histograms of `rows` for the features the policy gives and
 /// finds the best split; with a fixed policy the histogram is returned for
 /// later subtraction, otherwise it goes back to the pool.
 fn evaluate(
-    pool: &mut Vec<Histogram>,
-    scratch: &mut Vec<usize>,
+    buffers: &mut Buffers,
     binned: &BinnedData,
-    rows: &RowSet<'_>,
+    rows: RowSet<'_>,
+    gh: &[GradHess],
     total: Stats,
     config: &GrowConfig,
     features: &mut FeatureChoice<'_>,
 ) -> (Option<Histogram>, Option<SplitCandidate>) {
-    let mut hist = pool
+    let mut hist = buffers
+        .pool
         .pop()
         .unwrap_or_else(|| histogram::new_histogram(binned.n_features()));
-    match features {
-        FeatureChoice::Fixed(fixed) => {
-            histogram::build(&mut hist, fixed, binned, rows, config.parallel);
-            let best = best_split(&hist, fixed, binned, total, &config.rules, config.parallel);
-            (Some(hist), best)
-        }
+    let chosen;
+    let used: &[usize] = match features {
+        FeatureChoice::Fixed(fixed) => fixed,
         FeatureChoice::PerNode { k, rng } => {
-            let chosen = rng.choose_sorted(binned.n_features(), *k, scratch);
-            histogram::build(&mut hist, &chosen, binned, rows, config.parallel);
-            let best = best_split(
-                &hist,
-                &chosen,
-                binned,
-                total,
-                &config.rules,
-                config.parallel,
-            );
-            pool.push(hist);
-            (None, best)
+            chosen = rng.choose_sorted(binned.n_features(), *k, &mut buffers.features);
+            &chosen
         }
+    };
+    histogram::build(
+        &mut hist,
+        used,
+        binned,
+        rows,
+        gh,
+        config.parallel,
+        &mut buffers.lanes,
+    );
+    let best = best_split(&hist, used, binned, total, &config.rules, config.parallel);
+    if let FeatureChoice::Fixed(_) = features {
+        (Some(hist), best)
+    } else {
+        buffers.pool.push(hist);
+        (None, best)
     }
 }
 
@@ -467,8 +428,7 @@ mod tests {
         ) {
             let data = dataset(seed, rows);
             let binned = BinnedData::build(&data, max_bins, rows / 2).unwrap();
-            let grad: Vec<f32> = data.labels().iter().map(|&y| 0.3 - f32::from(y)).collect();
-            let hess = vec![0.21f32; rows];
+            let gh: Vec<GradHess> = data.labels().iter().map(|&y| [0.3 - f32::from(y), 0.21]).collect();
             let config = GrowConfig {
                 max_leaves: 40,
                 max_depth: 10,
@@ -477,7 +437,7 @@ mod tests {
                 parallel: true,
             };
             let mut grower = Grower::default();
-            let grown = grower.grow(&binned, &grad, &hess, None, &config, FeatureChoice::Fixed(&[0, 1, 2, 3]));
+            let grown = grower.grow(&binned, &gh, None, &config, FeatureChoice::Fixed(&[0, 1, 2, 3]));
             prop_assert!(!grown.nodes.is_empty());
             let tree = Tree::from_grown(&grown, &binned, |leaf| leaf as f64);
             prop_assert!(tree.validate(data.kinds()).is_ok());

@@ -41,21 +41,21 @@ impl Stats {
         }
     }
 
-    /// Sums of `grad`/`hess` over `rows` (or all rows), in row order within
-    /// fixed blocks: the same bits whatever the thread count.
-    pub(crate) fn of_rows(rows: Option<&[u32]>, grad: &[f32], hess: &[f32]) -> Self {
+    /// Sums of gradients/hessians over `rows` (or all rows), in row order
+    /// within fixed blocks: the same bits whatever the thread count.
+    pub(crate) fn of_rows(rows: Option<&[u32]>, gh: &[GradHess]) -> Self {
         const BLOCK: usize = 1 << 16;
         let block_sum = |range: std::ops::Range<usize>| -> Self {
             let mut s = Self::default();
             for i in range {
-                let r = rows.map_or(i, |rows| rows[i] as usize);
-                s.grad += f64::from(grad[r]);
-                s.hess += f64::from(hess[r]);
+                let [g, h] = gh[rows.map_or(i, |rows| rows[i] as usize)];
+                s.grad += f64::from(g);
+                s.hess += f64::from(h);
                 s.count += 1;
             }
             s
         };
-        let n = rows.map_or(grad.len(), <[u32]>::len);
+        let n = rows.map_or(gh.len(), <[u32]>::len);
         let blocks: Vec<Self> = (0..n.div_ceil(BLOCK))
             .into_par_iter()
             .map(|b| block_sum(b * BLOCK..((b + 1) * BLOCK).min(n)))
@@ -63,6 +63,9 @@ impl Stats {
         blocks.into_iter().fold(Self::default(), Self::add)
     }
 }
+
+/// A row's gradient and hessian, side by side (one load per row).
+pub(crate) type GradHess = [f32; 2];
 
 /// One feature's histogram.
 pub(crate) type FeatureHistogram = [Stats; MAX_BINS];
@@ -76,41 +79,76 @@ pub(crate) fn new_histogram(n_features: usize) -> Histogram {
     vec![[Stats::default(); MAX_BINS]; n_features]
 }
 
-/// The rows whose histogram is built, with their gradients and hessians.
+/// The rows whose histogram is built.
+#[derive(Clone, Copy)]
 pub(crate) enum RowSet<'a> {
-    /// Every row of the data, in order; `grad`/`hess` indexed by row.
-    All {
-        /// Gradient per row.
-        grad: &'a [f32],
-        /// Hessian per row.
-        hess: &'a [f32],
-    },
-    /// Some rows; `grad[i]`/`hess[i]` belong to `rows[i]` (already gathered).
-    Subset {
-        /// Row indices, ascending.
-        rows: &'a [u32],
-        /// Gradient of each listed row.
-        grad: &'a [f32],
-        /// Hessian of each listed row.
-        hess: &'a [f32],
-    },
+    /// Every row of the data, in order.
+    All,
+    /// Some rows, ascending.
+    Subset(&'a [u32]),
 }
 
-/// Fills `hist` for the features in `features` (ascending) from `rows`;
-/// features are spread over threads when `parallel`.
+/// Rows per lane below which a subset is not split further.
+const MIN_LANE_ROWS: usize = 1 << 14;
+/// Most lanes a subset is split into.
+const MAX_LANES: usize = 8;
+
+/// Fills `hist` for the features in `features` (ascending) from `rows`,
+/// with `gh` indexed by row.
+///
+/// One pass over the rows reads each row's bin codes (row-major: one or two
+/// cache lines per row). The rows are cut into a number of lanes that
+/// depends only on how many there are; lanes run in parallel into `lanes`
+/// buffers and are added in lane order, so the result never depends on the
+/// thread count.
 pub(crate) fn build(
     hist: &mut Histogram,
     features: &[usize],
     binned: &BinnedData,
-    rows: &RowSet<'_>,
+    rows: RowSet<'_>,
+    gh: &[GradHess],
     parallel: bool,
+    lanes: &mut Vec<Histogram>,
 ) {
-    let fill = |(f, h): (usize, &mut FeatureHistogram)| fill_feature(h, &binned.columns[f], rows);
-    let selected = select_mut(hist, features);
+    let len = match rows {
+        RowSet::All => gh.len(),
+        RowSet::Subset(rows) => rows.len(),
+    };
+    let fill = |h: &mut Histogram, part: std::ops::Range<usize>| match rows {
+        RowSet::All => fill_range(h, features, binned, part, gh),
+        RowSet::Subset(rows) => fill_rows(h, features, binned, &rows[part], gh),
+    };
+    let n_lanes = (len / MIN_LANE_ROWS).clamp(1, MAX_LANES);
+    if n_lanes == 1 {
+        fill(hist, 0..len);
+        return;
+    }
+    while lanes.len() < n_lanes {
+        lanes.push(new_histogram(binned.n_features()));
+    }
+    let per_lane = len.div_ceil(n_lanes);
+    let lane_fill = |(lane, h): (usize, &mut Histogram)| {
+        fill(
+            h,
+            (lane * per_lane).min(len)..((lane + 1) * per_lane).min(len),
+        );
+    };
     if parallel {
-        selected.into_par_iter().for_each(fill);
+        lanes[..n_lanes]
+            .par_iter_mut()
+            .enumerate()
+            .for_each(lane_fill);
     } else {
-        selected.into_iter().for_each(fill);
+        lanes[..n_lanes].iter_mut().enumerate().for_each(lane_fill);
+    }
+    for &f in features {
+        let target = &mut hist[f];
+        target.copy_from_slice(&lanes[0][f]);
+        for lane in &lanes[1..n_lanes] {
+            for (t, s) in target.iter_mut().zip(lane[f].iter()) {
+                *t = t.add(*s);
+            }
+        }
     }
 }
 
@@ -124,44 +162,74 @@ pub(crate) fn subtract(parent: &mut Histogram, child: &Histogram, features: &[us
     }
 }
 
-/// Mutable references to the histograms of `features` (ascending), paired
-/// with their feature index.
-fn select_mut<'h>(
-    hist: &'h mut Histogram,
+/// Rows whose cache lines are touched before their codes are counted.
+const STAGE_ROWS: usize = 64;
+
+/// Counts `rows` (ascending, possibly sparse). Rows are taken in stages:
+/// first one independent load per cache line of the stage's codes (their
+/// misses overlap, like a prefetch), then the counting, which then hits L1.
+fn fill_rows(
+    hist: &mut Histogram,
     features: &[usize],
-) -> Vec<(usize, &'h mut FeatureHistogram)> {
-    let mut wanted = features.iter().peekable();
-    hist.iter_mut()
-        .enumerate()
-        .filter(|(f, _)| {
-            if wanted.peek() == Some(&f) {
-                wanted.next();
-                true
-            } else {
-                false
-            }
-        })
-        .collect()
+    binned: &BinnedData,
+    rows: &[u32],
+    gh: &[GradHess],
+) {
+    for &f in features {
+        hist[f].fill(Stats::default());
+    }
+    let width = binned.n_features();
+    let codes = &binned.row_major;
+    let mut staged_gh = [[0f32; 2]; STAGE_ROWS];
+    let mut touched = 0u8;
+    for stage in rows.chunks(STAGE_ROWS) {
+        for (&row, slot) in stage.iter().zip(&mut staged_gh) {
+            let start = row as usize * width;
+            touched ^= codes[start] ^ codes[start + width - 1];
+            *slot = gh[row as usize];
+        }
+        for (&row, &gh) in stage.iter().zip(&staged_gh) {
+            let start = row as usize * width;
+            count_row(hist, features, &codes[start..start + width], gh);
+        }
+    }
+    std::hint::black_box(touched);
 }
 
-fn fill_feature(hist: &mut FeatureHistogram, column: &[u8], rows: &RowSet<'_>) {
-    hist.fill(Stats::default());
-    match rows {
-        RowSet::All { grad, hess } => {
-            for ((&bin, &g), &h) in column.iter().zip(grad.iter()).zip(hess.iter()) {
-                let s = &mut hist[usize::from(bin)];
-                s.grad += f64::from(g);
-                s.hess += f64::from(h);
-                s.count += 1;
-            }
+/// Counts the rows `range` (all rows of a block), reading codes in order.
+fn fill_range(
+    hist: &mut Histogram,
+    features: &[usize],
+    binned: &BinnedData,
+    range: std::ops::Range<usize>,
+    gh: &[GradHess],
+) {
+    for &f in features {
+        hist[f].fill(Stats::default());
+    }
+    let width = binned.n_features();
+    let codes = &binned.row_major[range.start * width..range.end * width];
+    for (row_codes, &gh) in codes.chunks_exact(width).zip(&gh[range]) {
+        count_row(hist, features, row_codes, gh);
+    }
+}
+
+#[inline(always)]
+fn count_row(hist: &mut Histogram, features: &[usize], codes: &[u8], [g, h]: GradHess) {
+    let (g, h) = (f64::from(g), f64::from(h));
+    if features.len() == codes.len() {
+        for (feature_hist, &bin) in hist.iter_mut().zip(codes) {
+            let s = &mut feature_hist[usize::from(bin)];
+            s.grad += g;
+            s.hess += h;
+            s.count += 1;
         }
-        RowSet::Subset { rows, grad, hess } => {
-            for ((&row, &g), &h) in rows.iter().zip(grad.iter()).zip(hess.iter()) {
-                let s = &mut hist[usize::from(column[row as usize])];
-                s.grad += f64::from(g);
-                s.hess += f64::from(h);
-                s.count += 1;
-            }
+    } else {
+        for &f in features {
+            let s = &mut hist[f][usize::from(codes[f])];
+            s.grad += g;
+            s.hess += h;
+            s.count += 1;
         }
     }
 }
@@ -176,43 +244,42 @@ mod tests {
             .iter()
             .map(|_| FeatureBins::Categorical { levels: 4 })
             .collect();
-        BinnedData { bins, columns }
+        BinnedData::from_columns(bins, columns)
     }
 
     #[test]
     fn subset_histogram_plus_sibling_equals_whole() {
         let data = binned(vec![vec![0, 1, 2, 3, 1, 1], vec![3, 3, 0, 0, 2, 1]]);
-        let grad = [1.0, -2.0, 0.5, 0.25, 4.0, -1.0];
-        let hess = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let gh = [
+            [1.0, 1.0],
+            [-2.0, 2.0],
+            [0.5, 3.0],
+            [0.25, 4.0],
+            [4.0, 5.0],
+            [-1.0, 6.0],
+        ];
+        let mut lanes = Vec::new();
         let mut whole = new_histogram(2);
         build(
             &mut whole,
             &[0, 1],
             &data,
-            &RowSet::All {
-                grad: &grad,
-                hess: &hess,
-            },
+            RowSet::All,
+            &gh,
             true,
+            &mut lanes,
         );
         assert_eq!(whole[0][1].count, 3);
         assert_eq!(whole[0][1].grad, 1.0);
-        let rows = [1u32, 4];
-        let (g, h): (Vec<f32>, Vec<f32>) = rows
-            .iter()
-            .map(|&r| (grad[r as usize], hess[r as usize]))
-            .unzip();
         let mut part = new_histogram(2);
         build(
             &mut part,
             &[1],
             &data,
-            &RowSet::Subset {
-                rows: &rows,
-                grad: &g,
-                hess: &h,
-            },
+            RowSet::Subset(&[1, 4]),
+            &gh,
             false,
+            &mut lanes,
         );
         assert_eq!(part[0][1].count, 0, "feature 0 was not asked for");
         assert_eq!(
@@ -243,13 +310,61 @@ mod tests {
     }
 
     #[test]
+    fn large_subsets_split_into_lanes_give_the_same_bits_serial_or_parallel() {
+        let n = 100_000;
+        let columns: Vec<Vec<u8>> = (0..3)
+            .map(|f| (0..n).map(|r| ((r * (f + 3)) % 4) as u8).collect())
+            .collect();
+        let data = binned(columns);
+        let gh: Vec<GradHess> = (0..n)
+            .map(|r| [(r % 13) as f32 * 0.1 - 0.6, 0.25])
+            .collect();
+        let rows: Vec<u32> = (0..n as u32).filter(|r| r % 3 != 0).collect();
+        let (mut lanes, mut serial, mut parallel) =
+            (Vec::new(), new_histogram(3), new_histogram(3));
+        build(
+            &mut serial,
+            &[0, 2],
+            &data,
+            RowSet::Subset(&rows),
+            &gh,
+            false,
+            &mut lanes,
+        );
+        build(
+            &mut parallel,
+            &[0, 2],
+            &data,
+            RowSet::Subset(&rows),
+            &gh,
+            true,
+            &mut lanes,
+        );
+        assert!(lanes.len() > 1, "the subset was split");
+        assert_eq!(serial, parallel);
+        for f in [0, 2] {
+            let mut expected = [Stats::default(); 4];
+            for &r in &rows {
+                let s = &mut expected[usize::from(data.columns[f][r as usize])];
+                s.grad += f64::from(gh[r as usize][0]);
+                s.hess += 0.25;
+                s.count += 1;
+            }
+            for (got, want) in serial[f][..4].iter().zip(&expected) {
+                assert_eq!(got.count, want.count);
+                assert!((got.grad - want.grad).abs() < 1e-6 && got.hess == want.hess);
+            }
+        }
+        assert_eq!(serial[1][0].count, 0, "feature 1 was not asked for");
+    }
+
+    #[test]
     fn row_sums_match_a_plain_loop() {
-        let grad: Vec<f32> = (0..200_000).map(|i| (i % 7) as f32 - 3.0).collect();
-        let hess = vec![0.5f32; grad.len()];
-        let s = Stats::of_rows(None, &grad, &hess);
+        let gh: Vec<GradHess> = (0..200_000).map(|i| [(i % 7) as f32 - 3.0, 0.5]).collect();
+        let s = Stats::of_rows(None, &gh);
         assert_eq!(s.count, 200_000);
         assert_eq!(s.hess, 100_000.0);
         let rows = [0u32, 1, 7];
-        assert_eq!(Stats::of_rows(Some(&rows), &grad, &hess).grad, -8.0);
+        assert_eq!(Stats::of_rows(Some(&rows), &gh).grad, -8.0);
     }
 }

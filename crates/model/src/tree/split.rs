@@ -210,12 +210,13 @@ mod tests {
 
     #[test]
     fn numeric_split_separates_positive_from_negative_gradients() {
-        let binned = BinnedData {
-            bins: vec![FeatureBins::Numeric {
-                upper_bounds: vec![1.0, 2.0, 3.0, f32::INFINITY],
+        let bounds = vec![1.0, 2.0, 3.0, f32::INFINITY];
+        let binned = BinnedData::from_columns(
+            vec![FeatureBins::Numeric {
+                upper_bounds: bounds,
             }],
-            columns: vec![vec![]],
-        };
+            vec![vec![]],
+        );
         let mut hist = new_histogram(1);
         hist[0][..4].copy_from_slice(&[
             stats(-2.0, 2),
@@ -236,10 +237,8 @@ mod tests {
 
     #[test]
     fn categorical_split_groups_levels_by_ratio_whatever_their_codes() {
-        let binned = BinnedData {
-            bins: vec![FeatureBins::Categorical { levels: 70 }],
-            columns: vec![vec![]],
-        };
+        let binned =
+            BinnedData::from_columns(vec![FeatureBins::Categorical { levels: 70 }], vec![vec![]]);
         let mut hist = new_histogram(1);
         hist[0][3] = stats(5.0, 5);
         hist[0][7] = stats(-4.0, 4);

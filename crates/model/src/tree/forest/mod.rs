@@ -19,6 +19,7 @@ pub use params::{ClassWeight, ForestParams, MaxFeatures, RowSampling};
 use super::bins::BinnedData;
 use super::ensemble::TreeEnsemble;
 use super::grower::{FeatureChoice, GrowConfig, Grower, GrowthOrder, MAX_TREE_DEPTH};
+use super::histogram::GradHess;
 use super::params::{check_training_data, with_threads};
 use super::rng::SplitMix64;
 use super::split::SplitRules;
@@ -188,19 +189,17 @@ fn grow_forest(train: &Dataset, params: &ForestParams) -> Result<Vec<Tree>> {
         .map_init(Grower::default, |grower, t| {
             let mut rng = SplitMix64::derive(params.seed, t as u64);
             let weight = draw_rows(&mut rng, n, params);
-            let mut grad = vec![0f32; n];
-            let mut hess = vec![0f32; n];
+            let mut gh: Vec<GradHess> = vec![[0.0; 2]; n];
             let mut rows = Vec::new();
             for (r, &m) in weight.iter().enumerate() {
                 if m > 0 {
                     let w = f64::from(m) * if labels[r] == 1 { w_pos } else { w_neg };
-                    hess[r] = w as f32;
-                    grad[r] = if labels[r] == 1 { w as f32 } else { 0.0 };
+                    gh[r] = [if labels[r] == 1 { w as f32 } else { 0.0 }, w as f32];
                     rows.push(r as u32);
                 }
             }
             let choice = FeatureChoice::PerNode { k, rng: &mut rng };
-            let grown = grower.grow(&binned, &grad, &hess, Some(&rows), &config, choice);
+            let grown = grower.grow(&binned, &gh, Some(&rows), &config, choice);
             Tree::from_grown(&grown, &binned, |leaf| {
                 let s = grown.leaves[leaf];
                 if s.hess > 0.0 {

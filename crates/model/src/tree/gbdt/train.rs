@@ -15,6 +15,7 @@ use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::tree::bins::BinnedData;
 use crate::tree::grower::{FeatureChoice, GrowConfig, Grower, GrowthOrder, MAX_TREE_DEPTH};
+use crate::tree::histogram::GradHess;
 use crate::tree::rng::SplitMix64;
 use crate::tree::split::SplitRules;
 use crate::tree::stored::Tree;
@@ -46,8 +47,7 @@ pub(super) fn boost(
 
     let mut scores = vec![base_score; n];
     let mut valid_scores = valid.map(|v| vec![base_score; v.n_rows()]);
-    let mut grad = vec![0f32; n];
-    let mut hess = vec![0f32; n];
+    let mut gh: Vec<GradHess> = vec![[0.0; 2]; n];
     let mut rng = SplitMix64::new(params.seed);
     let mut grower = Grower::default();
     let mut bag: Option<Vec<u32>> = None;
@@ -77,7 +77,11 @@ pub(super) fn boost(
     let mut curves = TrainingCurves::default();
     let mut best = (f64::INFINITY, 0usize);
     for round in 0..params.n_trees {
-        gradients(&scores, labels, spw, &mut grad, &mut hess);
+        // The loss of the scores so far, computed with the gradients.
+        let train_loss = gradients(&scores, labels, spw, &mut gh);
+        if round > 0 {
+            curves.train_logloss.push(train_loss);
+        }
         if bagging && round % params.bagging_freq == 0 {
             let rows: Vec<u32> = (0..n as u32)
                 .filter(|_| rng.next_f64() < params.bagging_fraction)
@@ -96,8 +100,7 @@ pub(super) fn boost(
         };
         let grown = grower.grow(
             &binned,
-            &grad,
-            &hess,
+            &gh,
             bag.as_deref(),
             &config,
             FeatureChoice::Fixed(&features),
@@ -118,7 +121,6 @@ pub(super) fn boost(
         if bag.is_some() {
             add_tree(&tree, train, &mut scores, Some(&in_bag));
         }
-        curves.train_logloss.push(logloss(&scores, labels));
         if let (Some(v), Some(vs)) = (valid, valid_scores.as_mut()) {
             add_tree(&tree, v, vs, None);
             let loss = logloss(vs, v.labels());
@@ -134,6 +136,7 @@ pub(super) fn boost(
             break;
         }
     }
+    curves.train_logloss.push(logloss(&scores, labels));
     let best_iteration = if valid.is_some() && params.early_stopping_rounds.is_some() {
         best.1.max(1)
     } else {
@@ -150,23 +153,29 @@ pub(super) fn boost(
 
 /// Gradient and hessian of the weighted log-loss at the current scores:
 /// `w (p - y)` and `w p (1 - p)`, `w = scale_pos_weight` for positives.
-fn gradients(scores: &[f64], labels: &[u8], spw: f64, grad: &mut [f32], hess: &mut [f32]) {
-    grad.par_chunks_mut(BLOCK)
-        .zip(hess.par_chunks_mut(BLOCK))
+/// Returns the mean unweighted log-loss of those scores (as [`logloss`]).
+fn gradients(scores: &[f64], labels: &[u8], spw: f64, gh: &mut [GradHess]) -> f64 {
+    let partial: Vec<f64> = gh
+        .par_chunks_mut(BLOCK)
         .enumerate()
-        .for_each(|(block, (g, h))| {
+        .map(|(block, chunk)| {
             let start = block * BLOCK;
-            for i in 0..g.len() {
-                let p = sigmoid(scores[start + i]);
-                let (y, w) = if labels[start + i] == 1 {
-                    (1.0, spw)
-                } else {
-                    (0.0, 1.0)
-                };
-                g[i] = (w * (p - y)) as f32;
-                h[i] = (w * p * (1.0 - p)).max(1e-16) as f32;
+            let mut loss = 0.0;
+            for (i, slot) in chunk.iter_mut().enumerate() {
+                let (s, y) = (scores[start + i], labels[start + i]);
+                let e = (-s).exp();
+                let p = 1.0 / (1.0 + e);
+                let w = if y == 1 { spw } else { 1.0 };
+                *slot = [
+                    (w * (p - f64::from(y))) as f32,
+                    (w * p * (1.0 - p)).max(1e-16) as f32,
+                ];
+                loss += point_loss(s, e, y);
             }
-        });
+            loss
+        })
+        .collect();
+    partial.iter().sum::<f64>() / scores.len().max(1) as f64
 }
 
 /// Adds `tree`'s value to the score of every row of `data` (only rows not
@@ -192,24 +201,27 @@ pub(crate) fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Mean (unweighted) log-loss of raw scores against labels, probabilities
-/// clipped to `[1e-15, 1 - 1e-15]`; summed in fixed blocks.
+/// The log-loss of one row with raw score `s` (`e = exp(-s)`), capped at
+/// `-ln(1e-15)` as if probabilities were clipped to `[1e-15, 1 - 1e-15]`.
+fn point_loss(s: f64, e: f64, y: u8) -> f64 {
+    const MAX_LOSS: f64 = 34.538_776_394_910_684;
+    // -ln(p) = ln(1 + e); -ln(1 - p) = s + ln(1 + e).
+    let loss = if y == 1 { (1.0 + e).ln() } else { s + (1.0 + e).ln() };
+    loss.clamp(0.0, MAX_LOSS)
+}
+
+/// Mean (unweighted) log-loss of raw scores against labels; summed in
+/// fixed blocks.
 pub(crate) fn logloss(scores: &[f64], labels: &[u8]) -> f64 {
-    if scores.is_empty() {
-        return 0.0;
-    }
     let partial: Vec<f64> = scores
         .par_chunks(BLOCK)
         .zip(labels.par_chunks(BLOCK))
         .map(|(s, y)| {
             s.iter()
                 .zip(y)
-                .map(|(&s, &y)| {
-                    let p = sigmoid(s).clamp(1e-15, 1.0 - 1e-15);
-                    if y == 1 { -p.ln() } else { -(1.0 - p).ln() }
-                })
+                .map(|(&s, &y)| point_loss(s, (-s).exp(), y))
                 .sum::<f64>()
         })
         .collect();
-    partial.iter().sum::<f64>() / scores.len() as f64
+    partial.iter().sum::<f64>() / scores.len().max(1) as f64
 }
