@@ -6,11 +6,12 @@
 //! ```sh
 //! cargo run --release -p vigie-model --example train_trees -- [--rows N] [--features F]
 //!     [--trees T] [--leaves L] [--forest-trees T] [--threads N] [--skip-forest]
-//!     [--csv TRAIN.csv [--test-csv TEST.csv]]
+//!     [--csv TRAIN.csv [--test-csv TEST.csv] [--categorical NAME]...]
 //! ```
 //!
 //! A CSV has a header and numeric cells; the label column is `label` or
-//! `is_fraud` (else the last column). Without `--test-csv`, the last 20 % of
+//! `is_fraud` (else the last column); `--categorical NAME` reads a column as
+//! category codes. Without `--test-csv`, the last 20 % of
 //! rows are the test period and the 10 % before them the validation set.
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
@@ -32,6 +33,7 @@ struct Args {
     skip_forest: bool,
     csv: Option<String>,
     test_csv: Option<String>,
+    categorical: Vec<String>,
 }
 
 fn parse_args() -> Args {
@@ -45,6 +47,7 @@ fn parse_args() -> Args {
         skip_forest: false,
         csv: None,
         test_csv: None,
+        categorical: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -59,13 +62,14 @@ fn parse_args() -> Args {
             "--skip-forest" => a.skip_forest = true,
             "--csv" => a.csv = Some(value()),
             "--test-csv" => a.test_csv = Some(value()),
+            "--categorical" => a.categorical.push(value()),
             other => panic!("unknown flag {other}"),
         }
     }
     a
 }
 
-fn read_csv(path: &str) -> Dataset {
+fn read_csv(path: &str, categorical: &[String]) -> Dataset {
     let text = std::fs::read_to_string(path).expect("read csv");
     let mut lines = text.lines();
     let header: Vec<String> = lines
@@ -98,7 +102,19 @@ fn read_csv(path: &str) -> Dataset {
         .filter(|&(i, _)| i != label_at)
         .map(|(_, n)| n)
         .collect();
-    let kinds = vec![FeatureKind::Numeric; columns.len()];
+    let names: Vec<String> = names;
+    let kinds = names
+        .iter()
+        .zip(&columns)
+        .map(|(name, column)| {
+            if categorical.contains(name) {
+                let levels = column.iter().fold(0f32, |a, &v| a.max(v)) as u16 + 1;
+                FeatureKind::Categorical { levels }
+            } else {
+                FeatureKind::Numeric
+            }
+        })
+        .collect();
     Dataset::new(names, kinds, columns, labels).expect("valid csv data")
 }
 
@@ -137,17 +153,17 @@ fn main() {
     let start = Instant::now();
     let (train, valid, test) = match (&args.csv, &args.test_csv) {
         (Some(train), Some(test)) => {
-            let train = read_csv(train);
+            let train = read_csv(train, &args.categorical);
             let n = train.n_rows();
             (
                 train.slice(0..n * 9 / 10),
                 train.slice(n * 9 / 10..n),
-                read_csv(test),
+                read_csv(test, &args.categorical),
             )
         }
         (csv, _) => {
             let all = match csv {
-                Some(path) => read_csv(path),
+                Some(path) => read_csv(path, &args.categorical),
                 None => synthetic::fraud_like(args.rows * 10 / 7, args.features, 7),
             };
             let n = all.n_rows();

@@ -89,7 +89,7 @@ pub(crate) enum RowSet<'a> {
 }
 
 /// Rows per lane below which a subset is not split further.
-const MIN_LANE_ROWS: usize = 1 << 14;
+const MIN_LANE_ROWS: usize = 1 << 12;
 /// Most lanes a subset is split into.
 const MAX_LANES: usize = 8;
 

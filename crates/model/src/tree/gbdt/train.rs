@@ -206,7 +206,11 @@ pub(crate) fn sigmoid(x: f64) -> f64 {
 fn point_loss(s: f64, e: f64, y: u8) -> f64 {
     const MAX_LOSS: f64 = 34.538_776_394_910_684;
     // -ln(p) = ln(1 + e); -ln(1 - p) = s + ln(1 + e).
-    let loss = if y == 1 { (1.0 + e).ln() } else { s + (1.0 + e).ln() };
+    let loss = if y == 1 {
+        (1.0 + e).ln()
+    } else {
+        s + (1.0 + e).ln()
+    };
     loss.clamp(0.0, MAX_LOSS)
 }
 
