@@ -22,6 +22,7 @@ pub(crate) struct TreeEnsemble {
     kinds: Vec<FeatureKind>,
     trees: Vec<Tree>,
     flat: FlatTrees,
+    expected_sum: f64,
 }
 
 /// The saved form.
@@ -84,11 +85,13 @@ impl TreeEnsemble {
             return Err("too many nodes".into());
         }
         let flat = FlatTrees::new(&trees);
+        let expected_sum = flat.expected_sum();
         Ok(Self {
             names,
             kinds,
             trees,
             flat,
+            expected_sum,
         })
     }
 
@@ -132,7 +135,7 @@ impl TreeEnsemble {
 
     /// Cover-weighted expected sum over trees.
     pub(crate) fn expected_sum(&self) -> f64 {
-        self.flat.expected_sum()
+        self.expected_sum
     }
 
     /// Exact TreeSHAP contributions of every feature, times `scale`.
