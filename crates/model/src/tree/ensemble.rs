@@ -13,6 +13,7 @@ use super::flat::FlatTrees;
 use super::shap;
 use super::stored::Tree;
 use crate::dataset::{Dataset, FeatureKind};
+use crate::error::{ModelError, Result};
 
 /// Trees, their feature names and kinds, and the flat evaluator.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -42,7 +43,10 @@ struct EnsembleView<'a> {
 }
 
 impl Serialize for TreeEnsemble {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         EnsembleView {
             feature_names: &self.names,
             feature_kinds: &self.kinds,
@@ -55,7 +59,7 @@ impl Serialize for TreeEnsemble {
 impl TryFrom<EnsembleFile> for TreeEnsemble {
     type Error = String;
 
-    fn try_from(file: EnsembleFile) -> Result<Self, String> {
+    fn try_from(file: EnsembleFile) -> std::result::Result<Self, String> {
         Self::new(file.feature_names, file.feature_kinds, file.trees)
     }
 }
@@ -66,7 +70,7 @@ impl TreeEnsemble {
         names: Vec<String>,
         kinds: Vec<FeatureKind>,
         trees: Vec<Tree>,
-    ) -> Result<Self, String> {
+    ) -> std::result::Result<Self, String> {
         if names.len() != kinds.len() {
             return Err(format!(
                 "{} feature names for {} kinds",
@@ -157,5 +161,21 @@ impl TreeEnsemble {
     /// Whether `data` has this ensemble's features (same count and kinds).
     pub(crate) fn accepts(&self, data: &Dataset) -> bool {
         data.kinds() == self.kinds.as_slice()
+    }
+
+    /// `Ok` if `data` has this ensemble's features, else the error to report.
+    pub(crate) fn check(&self, data: &Dataset) -> Result<()> {
+        if data.n_features() != self.n_features() {
+            return Err(ModelError::FeatureCount {
+                expected: self.n_features(),
+                found: data.n_features(),
+            });
+        }
+        if !self.accepts(data) {
+            return Err(ModelError::InvalidData {
+                reason: "feature kinds differ from the model's".into(),
+            });
+        }
+        Ok(())
     }
 }

@@ -225,4 +225,31 @@ fn bad_inputs_are_refused_with_the_right_error() {
         })
     ));
     assert!(model.try_raw_score(&[0.5, 0.5, 0.5]).is_ok());
+    assert!(matches!(
+        model.try_raw_scores(&narrower),
+        Err(ModelError::FeatureCount {
+            expected: 3,
+            found: 1
+        })
+    ));
+    let mut kinds = train.kinds().to_vec();
+    kinds[0] = FeatureKind::Categorical { levels: 2 };
+    let columns = (0..3)
+        .map(|f| train.column(f).iter().map(|v| v.floor()).collect())
+        .collect();
+    let recoded = Dataset::new(
+        train.names().to_vec(),
+        kinds,
+        columns,
+        train.labels().to_vec(),
+    )
+    .unwrap();
+    assert!(matches!(
+        model.try_raw_scores(&recoded),
+        Err(ModelError::InvalidData { .. })
+    ));
+    assert_eq!(
+        model.try_raw_scores(&train).unwrap(),
+        model.raw_scores(&train)
+    );
 }

@@ -114,6 +114,14 @@ impl Forest {
         self.ensemble.sums(data, |sum| sum / n)
     }
 
+    /// [`Self::raw_scores`], refusing a dataset whose features differ
+    /// from the model's ([`ModelError::FeatureCount`] or
+    /// [`ModelError::InvalidData`]).
+    pub fn try_raw_scores(&self, data: &Dataset) -> Result<Vec<f64>> {
+        self.ensemble.check(data)?;
+        Ok(self.raw_scores(data))
+    }
+
     /// Exact TreeSHAP explanation of one row, averaged over trees: `bias`
     /// is the mean over trees of the cover-weighted mean leaf value.
     pub fn explain(&self, row: &[f32]) -> Explanation {

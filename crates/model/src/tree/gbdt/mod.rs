@@ -140,6 +140,14 @@ impl Gbdt {
         self.ensemble.sums(data, |sum| base + sum)
     }
 
+    /// [`Self::raw_scores`], refusing a dataset whose features differ
+    /// from the model's ([`ModelError::FeatureCount`] or
+    /// [`ModelError::InvalidData`]).
+    pub fn try_raw_scores(&self, data: &Dataset) -> Result<Vec<f64>> {
+        self.ensemble.check(data)?;
+        Ok(self.raw_scores(data))
+    }
+
     /// Exact TreeSHAP explanation of one row (same length rule as
     /// [`Self::raw_score`]): `bias` is the cover-weighted expected raw
     /// score over the training rows.
