@@ -140,17 +140,22 @@ impl Forest {
         self.ensemble.importance_gain()
     }
 
-    /// Writes the forest as JSON.
+    /// Writes the forest as JSON (buffered: pass a plain `File`).
     pub fn save(&self, writer: impl Write) -> std::io::Result<()> {
-        serde_json::to_writer(writer, self).map_err(std::io::Error::from)
+        let mut writer = std::io::BufWriter::new(writer);
+        serde_json::to_writer(&mut writer, self).map_err(std::io::Error::from)?;
+        writer.flush()
     }
 
     /// Reads a forest written by [`Self::save`]; anything else is
     /// [`ModelError::Decode`].
     pub fn load(reader: impl Read) -> Result<Self> {
-        let model: Self = serde_json::from_reader(reader).map_err(|e| ModelError::Decode {
-            reason: e.to_string(),
-        })?;
+        let model: Self =
+            serde_json::from_reader(std::io::BufReader::new(reader)).map_err(|e| {
+                ModelError::Decode {
+                    reason: e.to_string(),
+                }
+            })?;
         if model.format != FORMAT
             || model.ensemble.n_trees() == 0
             || model.params.validate().is_err()

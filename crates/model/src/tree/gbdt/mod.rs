@@ -176,17 +176,22 @@ impl Gbdt {
         self.best_iteration
     }
 
-    /// Writes the model as JSON.
+    /// Writes the model as JSON (buffered: pass a plain `File`).
     pub fn save(&self, writer: impl Write) -> std::io::Result<()> {
-        serde_json::to_writer(writer, self).map_err(std::io::Error::from)
+        let mut writer = std::io::BufWriter::new(writer);
+        serde_json::to_writer(&mut writer, self).map_err(std::io::Error::from)?;
+        writer.flush()
     }
 
     /// Reads a model written by [`Self::save`]; anything else (garbage,
     /// truncation, a tree that fails validation) is [`ModelError::Decode`].
     pub fn load(reader: impl Read) -> Result<Self> {
-        let model: Self = serde_json::from_reader(reader).map_err(|e| ModelError::Decode {
-            reason: e.to_string(),
-        })?;
+        let model: Self =
+            serde_json::from_reader(std::io::BufReader::new(reader)).map_err(|e| {
+                ModelError::Decode {
+                    reason: e.to_string(),
+                }
+            })?;
         let problem = if model.format != FORMAT {
             Some(format!("format {:?}, expected {FORMAT:?}", model.format))
         } else if !model.base_score.is_finite() {
