@@ -197,3 +197,52 @@ impl FlatTrees {
         (left * self.expected_from(node.left) + right * self.expected_from(node.right)) / cover
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::stored::{Leaf, SplitNode};
+
+    #[test]
+    fn thresholds_and_level_sets_route_rows_as_documented() {
+        let leaf = |value| Leaf { value, cover: 1.0 };
+        let tree = Tree {
+            nodes: vec![
+                SplitNode {
+                    feature: 0,
+                    rule: SplitRule::Categorical {
+                        left_levels: vec![1, 3, 200],
+                    },
+                    left: Child::Leaf(0),
+                    right: Child::Node(1),
+                    cover: 3.0,
+                    gain: 1.0,
+                },
+                SplitNode {
+                    feature: 1,
+                    rule: SplitRule::Numeric { threshold: 0.5 },
+                    left: Child::Leaf(1),
+                    right: Child::Leaf(2),
+                    cover: 2.0,
+                    gain: 1.0,
+                },
+            ],
+            leaves: vec![leaf(10.0), leaf(20.0), leaf(30.0)],
+        };
+        let flat = FlatTrees::new(std::slice::from_ref(&tree));
+        let cases = [
+            ([3.0, 9.0], 10.0),
+            ([200.0, 9.0], 10.0),
+            ([2.0, 0.5], 20.0),
+            ([7.0, 0.6], 30.0),
+            ([-1.0, f32::NAN], 30.0),
+            ([300.0, 0.0], 20.0),
+            ([f32::NAN, 1.0], 30.0),
+        ];
+        for (row, want) in cases {
+            assert_eq!(flat.sum(&row), want, "{row:?}");
+            assert_eq!(tree.leaves[tree.leaf_of(|f| row[f])].value, want, "{row:?}");
+        }
+        assert_eq!(flat.expected_sum(), (10.0 + 20.0 + 30.0) / 3.0);
+    }
+}

@@ -253,3 +253,39 @@ fn bad_inputs_are_refused_with_the_right_error() {
         model.raw_scores(&train)
     );
 }
+
+/// Mean log-loss of raw scores (the curves' definition).
+fn logloss(scores: &[f64], labels: &[u8]) -> f64 {
+    let total: f64 = scores
+        .iter()
+        .zip(labels)
+        .map(|(&s, &y)| {
+            let p = (1.0 / (1.0 + (-s).exp())).clamp(1e-15, 1.0 - 1e-15);
+            if y == 1 { -p.ln() } else { -(1.0 - p).ln() }
+        })
+        .sum();
+    total / scores.len() as f64
+}
+
+#[test]
+fn training_curve_ends_at_the_models_own_training_loss_with_and_without_bagging() {
+    let train = fraud_like(5_000, 6, 31);
+    for (bagging_fraction, bagging_freq) in [(1.0, 0), (0.5, 2)] {
+        let params = GbdtParams {
+            bagging_fraction,
+            bagging_freq,
+            feature_fraction: 0.7,
+            ..quick(25)
+        };
+        let model = Gbdt::fit(&train, None, &params).unwrap();
+        let curve = &model.curves().train_logloss;
+        assert_eq!(curve.len(), 25);
+        let own = logloss(&model.raw_scores(&train), train.labels());
+        let last = curve[24];
+        assert!(
+            (own - last).abs() < 1e-9,
+            "bagging {bagging_fraction}: {own} vs {last}"
+        );
+        assert!(curve[24] < curve[0]);
+    }
+}
