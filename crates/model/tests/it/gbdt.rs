@@ -216,6 +216,11 @@ fn bad_inputs_are_refused_with_the_right_error() {
         Err(ModelError::InvalidData { .. })
     ));
 
+    assert!(matches!(
+        Gbdt::fit(&train, Some(&train.slice(0..0)), &quick(3)),
+        Err(ModelError::InvalidData { .. })
+    ));
+
     let model = Gbdt::fit(&train, None, &quick(3)).unwrap();
     assert!(matches!(
         model.try_raw_score(&[0.5]),

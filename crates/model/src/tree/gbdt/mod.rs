@@ -58,10 +58,10 @@ impl Gbdt {
         params.validate()?;
         check_training_data(train)?;
         if let Some(v) = valid
-            && v.kinds() != train.kinds()
+            && (v.kinds() != train.kinds() || v.n_rows() == 0)
         {
             return Err(ModelError::InvalidData {
-                reason: "validation features differ from training features".into(),
+                reason: "the validation set is empty or its features differ from training".into(),
             });
         }
         let boosted = with_threads(params.n_threads, || train::boost(train, valid, params))??;
