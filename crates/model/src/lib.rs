@@ -13,9 +13,13 @@
 
 mod dataset;
 mod error;
+pub mod tree;
 
 pub use dataset::{Dataset, FeatureKind};
 pub use error::{ModelError, Result};
+pub use tree::{
+    ClassWeight, Forest, ForestParams, Gbdt, GbdtParams, MaxFeatures, RowSampling, TrainingCurves,
+};
 
 /// What a model's raw score means, and so what its contributions add up to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -1,0 +1,36 @@
+//! Tree models written for Vigie: histogram gradient-boosted trees
+//! ([`Gbdt`]) and a random forest ([`Forest`]), sharing one binning and
+//! histogram machinery, one flat evaluator and one exact TreeSHAP.
+//!
+//! Layers, bottom up:
+//! - `bins`: feature values -> `u8` bin codes (quantiles; one bin per
+//!   category level), once per training run;
+//! - `histogram`, `split`, `partition`, `grower`: grow one tree on bins
+//!   (leaf-wise or depth-wise, histogram subtraction, LightGBM-style
+//!   categorical splits), deterministic whatever the thread count;
+//! - `stored`: trees as saved (raw-value thresholds, covers), validated on
+//!   load; `flat`: all trees in one 16-byte-node array for prediction;
+//!   `shap`: exact path-dependent TreeSHAP on the flat arrays;
+//! - `ensemble`: validated trees + evaluator, shared by the two models;
+//! - `gbdt`, `forest`: parameters, training loops and the public models.
+//!
+//! Invariants: a split trained as "bin <= b goes left" is saved as "raw
+//! value <= upper bound of bin b goes left", so prediction needs no binning
+//! and agrees with training exactly; explanations add up to the raw score.
+
+mod bins;
+mod ensemble;
+mod flat;
+mod forest;
+mod gbdt;
+mod grower;
+mod histogram;
+mod params;
+mod partition;
+mod rng;
+mod shap;
+mod split;
+mod stored;
+
+pub use forest::{ClassWeight, Forest, ForestParams, MaxFeatures, RowSampling};
+pub use gbdt::{Gbdt, GbdtParams, TrainingCurves};
