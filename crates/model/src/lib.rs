@@ -13,9 +13,14 @@
 
 mod dataset;
 mod error;
+pub mod linear;
+pub mod metrics;
 
 pub use dataset::{Dataset, FeatureKind};
 pub use error::{ModelError, Result};
+pub use linear::{
+    ClassWeight, LinearParams, LinearSvm, LogisticParams, LogisticRegression, SvmParams,
+};
 
 /// What a model's raw score means, and so what its contributions add up to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
