@@ -12,8 +12,8 @@ one-hot encoded. C = 1 / (l2 * n_fit) with Vigie's default l2 = 1e-6, so
 both sides minimise the same objective (liblinear also penalises the SVM
 intercept; Vigie does not).
 
-Models: LogisticRegression(class_weight="balanced"), and LinearSVC
-(class_weight="balanced", squared hinge) calibrated by
+Models (class_weight="balanced" unless --class-weight none):
+LogisticRegression, and LinearSVC (squared hinge) calibrated by
 CalibratedClassifierCV(FrozenEstimator(svc), method="sigmoid") on the
 validation rows, the same protocol as Vigie's Platt scaling. Also
 CalibratedClassifierCV(LinearSVC(...), cv=5), scikit-learn's usual recipe
@@ -84,6 +84,7 @@ def main():
     parser.add_argument("path")
     parser.add_argument("--categorical", default="")
     parser.add_argument("--skip-cv", action="store_true", help="skip the 5-fold CalibratedClassifierCV")
+    parser.add_argument("--class-weight", choices=["balanced", "none"], default="balanced")
     args = parser.parse_args()
     categorical = [c for c in args.categorical.split(",") if c]
 
@@ -97,17 +98,23 @@ def main():
     pre = Preprocess().fit(fit, categorical)
     x_fit, x_valid, x_test = pre.transform(fit), pre.transform(valid), pre.transform(test)
     c = 1.0 / (L2 * len(x_fit))
+    weight = None if args.class_weight == "none" else "balanced"
     print(f"{args.path}: {x_fit.shape[1]} encoded columns; fit {len(x_fit)} rows "
           f"({y_fit.sum()} frauds), validation {len(x_valid)}, test {len(x_test)}; C = {c:.4f}")
 
     t = time.perf_counter()
-    logistic = LogisticRegression(C=c, class_weight="balanced", max_iter=1000).fit(x_fit, y_fit)
+    logistic = LogisticRegression(C=c, class_weight=weight, max_iter=1000).fit(x_fit, y_fit)
     seconds = time.perf_counter() - t
+    z = x_fit @ logistic.coef_[0] + logistic.intercept_[0]
+    w = np.ones(len(y_fit)) if weight is None else np.where(
+        y_fit == 1, len(y_fit) / (2 * y_fit.sum()), len(y_fit) / (2 * (len(y_fit) - y_fit.sum())))
+    objective = (w * (np.logaddexp(0, z) - y_fit * z)).sum() / w.sum() + 0.5 * L2 * (logistic.coef_ ** 2).sum()
+    print(f"  LogisticRegression: {logistic.n_iter_[0]} iterations, objective {objective:.10f}")
     report("sklearn LogisticRegression", seconds, logistic.decision_function(x_valid), y_valid,
            logistic.decision_function(x_test), logistic.predict_proba(x_test)[:, 1], y_test)
 
     t = time.perf_counter()
-    svc = LinearSVC(C=c, class_weight="balanced", max_iter=10000).fit(x_fit, y_fit)
+    svc = LinearSVC(C=c, class_weight=weight, max_iter=10000).fit(x_fit, y_fit)
     calibrated = CalibratedClassifierCV(FrozenEstimator(svc), method="sigmoid").fit(x_valid, y_valid)
     seconds = time.perf_counter() - t
     report("sklearn LinearSVC + Platt", seconds, svc.decision_function(x_valid), y_valid,
@@ -115,7 +122,7 @@ def main():
 
     if not args.skip_cv:
         t = time.perf_counter()
-        cv = CalibratedClassifierCV(LinearSVC(C=c, class_weight="balanced", max_iter=10000),
+        cv = CalibratedClassifierCV(LinearSVC(C=c, class_weight=weight, max_iter=10000),
                                     method="sigmoid", cv=5).fit(x_fit, y_fit)
         seconds = time.perf_counter() - t
         valid_p, test_p = cv.predict_proba(x_valid)[:, 1], cv.predict_proba(x_test)[:, 1]

@@ -5,7 +5,8 @@
 //! ```sh
 //! python bench/make_matrix.py /tmp/vdata/train.csv /tmp/linear-data/matrix.csv
 //! cargo run --release -p vigie-model --example train_linear -- \
-//!     /tmp/linear-data/matrix.csv --categorical category,hour,dow [--threads N]
+//!     /tmp/linear-data/matrix.csv --categorical category,hour,dow \
+//!     [--threads N] [--class-weight balanced|none]
 //! ```
 //!
 //! The CSV has a header of feature names and `is_fraud` as its last column;
@@ -25,12 +26,13 @@ use std::time::Instant;
 use vigie_model::metrics::{
     average_precision, best_f1_threshold, confusion_at, log_loss, recall_at_fpr, roc_auc,
 };
-use vigie_model::{Dataset, FeatureKind, LinearParams, LinearSvm, LogisticRegression};
+use vigie_model::{ClassWeight, Dataset, FeatureKind, LinearParams, LinearSvm, LogisticRegression};
 
 struct Args {
     path: String,
     categorical: Vec<String>,
     threads: usize,
+    class_weight: ClassWeight,
 }
 
 fn parse_args() -> Args {
@@ -39,6 +41,7 @@ fn parse_args() -> Args {
         path: String::new(),
         categorical: Vec::new(),
         threads: 0,
+        class_weight: ClassWeight::Balanced,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -47,6 +50,13 @@ fn parse_args() -> Args {
                 parsed.categorical = list.split(',').map(str::to_owned).collect();
             }
             "--threads" => parsed.threads = args.next().expect("--threads N").parse().unwrap(),
+            "--class-weight" => {
+                parsed.class_weight = match args.next().as_deref() {
+                    Some("balanced") => ClassWeight::Balanced,
+                    Some("none") => ClassWeight::None,
+                    other => panic!("--class-weight balanced|none, got {other:?}"),
+                }
+            }
             _ => parsed.path = arg,
         }
     }
@@ -152,6 +162,7 @@ fn main() {
     );
     let params = LinearParams {
         threads: args.threads,
+        class_weight: args.class_weight,
         ..LinearParams::default()
     };
 
@@ -164,9 +175,10 @@ fn main() {
         test_probabilities: logistic.predict_probas(&test).unwrap(),
     };
     let detail = format!(
-        "{} Newton iterations, converged {}",
+        "{} Newton iterations, converged {}, objective {:.10}",
         logistic.curve().len() - 1,
-        logistic.converged()
+        logistic.converged(),
+        logistic.curve().last().unwrap()
     );
     report(
         "logistic regression",
@@ -186,9 +198,10 @@ fn main() {
         test_probabilities: svm.predict_probas(&test).unwrap(),
     };
     let detail = format!(
-        "{} Newton iterations, converged {}",
+        "{} Newton iterations, converged {}, objective {:.10}",
         svm.curve().len() - 1,
-        svm.converged()
+        svm.converged(),
+        svm.curve().last().unwrap()
     );
     report(
         "linear SVM + Platt",

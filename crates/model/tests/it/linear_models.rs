@@ -6,7 +6,7 @@ use vigie_model::{
     ScoreSpace,
 };
 
-use crate::support::{Rng, logistic_data, mixed_data, names, row};
+use crate::support::{Rng, logistic_data, mixed_data, names, row, wide_data};
 
 /// Parameters for recovering a generating model: almost no penalty, no
 /// class weights, no clipping (so standardisation is an exact linear map).
@@ -288,4 +288,30 @@ fn bad_inputs_are_errors() {
     let parsed: LinearParams = serde_json::from_str(r#"{"l2": 0.5}"#).unwrap();
     assert_eq!(parsed.l2, 0.5);
     assert!(serde_json::from_str::<LinearParams>(r#"{"l3": 0.5}"#).is_err());
+}
+
+#[test]
+fn one_hot_columns_fold_back_into_their_original_feature() {
+    let data = wide_data(20_000, 33, 61);
+    let model = LogisticRegression::fit(&data, &LinearParams::default()).unwrap();
+    assert_eq!(model.n_features(), 35);
+    assert_eq!(model.coefficients().len(), 33 + 14 + 24);
+    let x = row(&data, 0);
+    let explanation = model.explain(&x);
+    assert_eq!(explanation.contributions.len(), 35);
+    // The hour's contribution is the coefficient of its level, read from
+    // the coefficient layout: numeric, then 14 categories, then 24 hours.
+    let hour = x[34] as usize;
+    assert_eq!(
+        explanation.contributions[34],
+        model.coefficients()[33 + 14 + hour]
+    );
+    // Night hours (< 4) carry the generated +1.5 over the others.
+    let night = model.coefficients()[47..51].iter().sum::<f64>() / 4.0;
+    let day = model.coefficients()[51..71].iter().sum::<f64>() / 20.0;
+    assert!(
+        (night - day - 1.5).abs() < 0.4,
+        "night - day = {}",
+        night - day
+    );
 }

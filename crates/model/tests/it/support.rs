@@ -104,3 +104,30 @@ pub fn row(data: &Dataset, i: usize) -> Vec<f32> {
     data.row_into(i, &mut out);
     out
 }
+
+/// A dataset shaped like Vigie's real matrix: `numeric` numeric features and
+/// two categorical ones (14 categories, 24 hours), fraud driven by a few of
+/// them.
+pub fn wide_data(rows: usize, numeric: usize, seed: u64) -> Dataset {
+    let mut rng = Rng::new(seed);
+    let mut columns = vec![Vec::with_capacity(rows); numeric + 2];
+    let mut labels = Vec::with_capacity(rows);
+    for _ in 0..rows {
+        let mut z = -5.0;
+        for (j, column) in columns.iter_mut().take(numeric).enumerate() {
+            let x = rng.normal();
+            z += x / (j as f64 + 1.0);
+            column.push(x as f32);
+        }
+        let category = rng.below(14);
+        let hour = rng.below(24);
+        z += if category == 5 { 1.0 } else { 0.0 } + if hour < 4 { 1.5 } else { 0.0 };
+        columns[numeric].push(category as f32);
+        columns[numeric + 1].push(hour as f32);
+        labels.push(u8::from(rng.uniform() < sigmoid(z)));
+    }
+    let mut kinds = vec![FeatureKind::Numeric; numeric];
+    kinds.push(FeatureKind::Categorical { levels: 14 });
+    kinds.push(FeatureKind::Categorical { levels: 24 });
+    Dataset::new(names(numeric + 2), kinds, columns, labels).unwrap()
+}
