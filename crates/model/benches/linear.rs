@@ -1,6 +1,7 @@
 //! Criterion benchmarks of linear-model serving: one row scored, turned into
 //! a probability, and explained, on a model shaped like Vigie's (33 numeric
-//! features, 14 categories, 24 hours: 71 encoded columns).
+//! features, 14 categories, 24 hours: 71 encoded columns), without and with
+//! 200 random Fourier features.
 //!
 //! `cargo bench -p vigie-model --bench linear`
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
@@ -8,7 +9,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use vigie_model::{LinearParams, LinearSvm, LogisticRegression};
+use vigie_model::{LinearParams, LinearSvm, LogisticRegression, RandomFeatures};
 
 #[allow(dead_code, reason = "the bench uses part of the test support")]
 #[path = "../tests/it/support.rs"]
@@ -20,6 +21,16 @@ fn bench(c: &mut Criterion) {
     let params = LinearParams::default();
     let logistic = LogisticRegression::fit(&train, &params).unwrap();
     let svm = LinearSvm::fit(&train, &calibration, &params).unwrap();
+    let bent_params = LinearParams {
+        random_features: Some(RandomFeatures {
+            dims: 200,
+            gamma: 0.01,
+            seed: 1,
+        }),
+        tolerance: 1e-4,
+        ..LinearParams::default()
+    };
+    let bent = LogisticRegression::fit(&train.slice(0..10_000), &bent_params).unwrap();
     let rows: Vec<Vec<f32>> = (0..256).map(|i| support::row(&calibration, i)).collect();
 
     let mut group = c.benchmark_group("linear_single_row");
@@ -41,6 +52,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| svm.predict_proba(black_box(next())))
     });
     group.bench_function("svm_explain", |b| b.iter(|| svm.explain(black_box(next()))));
+    group.bench_function("logistic_rff200_raw_score", |b| {
+        b.iter(|| bent.raw_score(black_box(next())))
+    });
+    group.bench_function("logistic_rff200_explain", |b| {
+        b.iter(|| bent.explain(black_box(next())))
+    });
     group.finish();
 }
 

@@ -6,7 +6,7 @@
 //! python bench/make_matrix.py /tmp/vdata/train.csv /tmp/linear-data/matrix.csv
 //! cargo run --release -p vigie-model --example train_linear -- \
 //!     /tmp/linear-data/matrix.csv --categorical category,hour,dow \
-//!     [--threads N] [--class-weight balanced|none]
+//!     [--threads N] [--class-weight balanced|none] [--random-features DIMS,GAMMA]
 //! ```
 //!
 //! The CSV has a header of feature names and `is_fraud` as its last column;
@@ -26,13 +26,16 @@ use std::time::Instant;
 use vigie_model::metrics::{
     average_precision, best_f1_threshold, confusion_at, log_loss, recall_at_fpr, roc_auc,
 };
-use vigie_model::{ClassWeight, Dataset, FeatureKind, LinearParams, LinearSvm, LogisticRegression};
+use vigie_model::{
+    ClassWeight, Dataset, FeatureKind, LinearParams, LinearSvm, LogisticRegression, RandomFeatures,
+};
 
 struct Args {
     path: String,
     categorical: Vec<String>,
     threads: usize,
     class_weight: ClassWeight,
+    random_features: Option<RandomFeatures>,
 }
 
 fn parse_args() -> Args {
@@ -42,6 +45,7 @@ fn parse_args() -> Args {
         categorical: Vec::new(),
         threads: 0,
         class_weight: ClassWeight::Balanced,
+        random_features: None,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -50,6 +54,15 @@ fn parse_args() -> Args {
                 parsed.categorical = list.split(',').map(str::to_owned).collect();
             }
             "--threads" => parsed.threads = args.next().expect("--threads N").parse().unwrap(),
+            "--random-features" => {
+                let spec = args.next().expect("--random-features DIMS,GAMMA");
+                let (dims, gamma) = spec.split_once(',').expect("DIMS,GAMMA");
+                parsed.random_features = Some(RandomFeatures {
+                    dims: dims.parse().unwrap(),
+                    gamma: gamma.parse().unwrap(),
+                    seed: 1,
+                });
+            }
             "--class-weight" => {
                 parsed.class_weight = match args.next().as_deref() {
                     Some("balanced") => ClassWeight::Balanced,
@@ -163,6 +176,7 @@ fn main() {
     let params = LinearParams {
         threads: args.threads,
         class_weight: args.class_weight,
+        random_features: args.random_features,
         ..LinearParams::default()
     };
 

@@ -19,7 +19,8 @@ pub mod metrics;
 pub use dataset::{Dataset, FeatureKind};
 pub use error::{ModelError, Result};
 pub use linear::{
-    ClassWeight, LinearParams, LinearSvm, LogisticParams, LogisticRegression, SvmParams,
+    ClassWeight, LinearParams, LinearSvm, LogisticParams, LogisticRegression, RandomFeatures,
+    SvmParams,
 };
 
 /// What a model's raw score means, and so what its contributions add up to.

@@ -9,10 +9,17 @@
 //! deterministic and bit-identical whatever the number of threads.
 //!
 //! Serving is a dot product: scoring a row allocates nothing, and the
-//! explanation (one contribution per original feature, the intercept as
-//! bias) adds up exactly to the raw score.
+//! explanation (one contribution per original feature, the score at the
+//! training means as bias) adds up exactly to the raw score.
+//!
+//! Optionally ([`RandomFeatures`]), seeded random Fourier features
+//! approximate an RBF kernel so the model can bend; they cost about
+//! `dims` times more per row. An exact kernel SVM does not scale to
+//! millions of rows (quadratic training, up to one support vector per row
+//! at prediction), so it is not offered.
 
 mod design;
+mod fourier;
 mod logistic;
 mod loss;
 mod newton;
@@ -26,5 +33,5 @@ mod svm;
 mod train;
 
 pub use logistic::LogisticRegression;
-pub use params::{ClassWeight, LinearParams, LogisticParams, SvmParams};
+pub use params::{ClassWeight, LinearParams, LogisticParams, RandomFeatures, SvmParams};
 pub use svm::LinearSvm;

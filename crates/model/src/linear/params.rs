@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::fourier::MAX_DIMS;
 use crate::error::{ModelError, Result};
 
 /// How much each class weighs in the training loss.
@@ -46,6 +47,43 @@ impl ClassWeight {
     }
 }
 
+/// Optional random Fourier features: an approximate RBF kernel
+/// `exp(-gamma |u - u'|^2)` on the preprocessed vector `u`, as `dims` extra
+/// features beside the linear ones (module `fourier`). They let the model
+/// bend, at a price: training and scoring cost about `dims` times more
+/// per row (scoring goes from well under a microsecond to a few), and the
+/// model file grows by `dims` x the encoded width.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomFeatures {
+    /// Number of random features, in `1..=1024`.
+    pub dims: usize,
+    /// Kernel width `gamma` on standardised features, > 0. A good start is
+    /// about 1 / (number of encoded columns).
+    pub gamma: f64,
+    /// Seed of the random directions and phases.
+    pub seed: u64,
+}
+
+impl RandomFeatures {
+    fn check(self, problems: &mut Problems) {
+        problems.require(
+            (1..=MAX_DIMS).contains(&self.dims),
+            format!(
+                "random_features.dims must be in 1..={MAX_DIMS}, got {}",
+                self.dims
+            ),
+        );
+        problems.require(
+            self.gamma.is_finite() && self.gamma > 0.0,
+            format!(
+                "random_features.gamma must be finite and > 0, got {}",
+                self.gamma
+            ),
+        );
+    }
+}
+
 /// Hyper-parameters of both linear models: regularisation, class weights,
 /// solver stopping rule, preprocessing and threads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +111,8 @@ pub struct LinearParams {
     /// Worker threads for training; 0 means all available cores. The model
     /// is bit-identical whatever this is.
     pub threads: usize,
+    /// Random Fourier features added to the linear ones. Default none.
+    pub random_features: Option<RandomFeatures>,
 }
 
 impl Default for LinearParams {
@@ -84,6 +124,7 @@ impl Default for LinearParams {
             max_iterations: 50,
             clip_quantile: 0.001,
             threads: 0,
+            random_features: None,
         }
     }
 }
@@ -118,6 +159,9 @@ impl LinearParams {
                 self.clip_quantile
             ),
         );
+        if let Some(random_features) = self.random_features {
+            random_features.check(problems);
+        }
     }
 
     /// The number of threads to train with.

@@ -1,12 +1,14 @@
 //! Training shared by both models: check the data, fit the preprocessing,
-//! build the design matrix, weight the classes, run the Newton solver.
+//! draw the random features if asked, build the design matrix, weight the
+//! classes, run the Newton solver.
 
 use super::design::Design;
+use super::fourier::FourierMap;
 use super::loss::Loss;
 use super::newton::{Problem, Stopping, minimise};
 use super::params::LinearParams;
 use super::preprocess::Preprocessor;
-use super::scorer::LinearScorer;
+use super::scorer::{FourierPart, LinearScorer};
 use crate::dataset::Dataset;
 use crate::error::{ModelError, Result};
 
@@ -35,7 +37,10 @@ pub(crate) fn train(train: &Dataset, params: &LinearParams, loss: Loss) -> Resul
     }
     let threads = params.worker_threads();
     let preprocessor = Preprocessor::fit(train, params.clip_quantile, threads);
-    let design = Design::build(train, &preprocessor, threads);
+    let fourier = params
+        .random_features
+        .map(|r| FourierMap::draw(preprocessor.width, r.dims, r.gamma, r.seed));
+    let design = Design::build(train, &preprocessor, fourier.as_ref(), threads);
     let [w0, w1] = params.class_weight.per_class(negatives, positives);
     let (negative_mass, positive_mass) = (w0 * negatives as f64, w1 * positives as f64);
     let total = negative_mass + positive_mass;
@@ -58,11 +63,13 @@ pub(crate) fn train(train: &Dataset, params: &LinearParams, loss: Loss) -> Resul
     );
     let mut coefficients = solution.theta;
     let intercept = coefficients.pop().unwrap_or(0.0);
+    let random_coefficients = coefficients.split_off(design.width());
     Ok(Trained {
         scorer: LinearScorer {
             preprocessor,
             coefficients,
             intercept,
+            fourier: fourier.map(|map| FourierPart::new(map, random_coefficients)),
         },
         curve: solution.curve,
         converged: solution.converged,

@@ -3,7 +3,7 @@
 use vigie_model::metrics::{confusion_at, roc_auc};
 use vigie_model::{
     ClassWeight, Dataset, FeatureKind, LinearParams, LinearSvm, LogisticRegression, ModelError,
-    ScoreSpace,
+    RandomFeatures, ScoreSpace,
 };
 
 use crate::support::{Rng, logistic_data, mixed_data, names, row, wide_data};
@@ -268,6 +268,11 @@ fn bad_inputs_are_errors() {
         clip_quantile: 0.7,
         class_weight: ClassWeight::Positive { weight: f64::NAN },
         threads: 1,
+        random_features: Some(RandomFeatures {
+            dims: 0,
+            gamma: -1.0,
+            seed: 0,
+        }),
     };
     match LogisticRegression::fit(&train, &bad) {
         Err(ModelError::InvalidParam { reason, .. }) => {
@@ -314,4 +319,83 @@ fn one_hot_columns_fold_back_into_their_original_feature() {
         "night - day = {}",
         night - day
     );
+}
+
+/// Frauds outside a ring: `x^2 + y^2 > 2.5`, with 3 % of labels flipped,
+/// plus a categorical feature with no effect. No straight line separates
+/// them.
+fn ring(rows: usize, seed: u64) -> Dataset {
+    let mut rng = Rng::new(seed);
+    let (mut a, mut b, mut c, mut labels) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..rows {
+        let (x, y) = (rng.normal(), rng.normal());
+        a.push(x as f32);
+        b.push(y as f32);
+        c.push(rng.below(3) as f32);
+        let noise = rng.uniform() < 0.03;
+        labels.push(u8::from((x * x + y * y > 2.5) != noise));
+    }
+    Dataset::new(
+        names(3),
+        vec![
+            FeatureKind::Numeric,
+            FeatureKind::Numeric,
+            FeatureKind::Categorical { levels: 3 },
+        ],
+        vec![a, b, c],
+        labels,
+    )
+    .unwrap()
+}
+
+fn with_random_features(seed: u64) -> LinearParams {
+    LinearParams {
+        l2: 1e-4,
+        tolerance: 1e-5,
+        random_features: Some(RandomFeatures {
+            dims: 64,
+            gamma: 0.3,
+            seed,
+        }),
+        ..LinearParams::default()
+    }
+}
+
+#[test]
+fn random_fourier_features_let_both_models_bend() {
+    let train = ring(8_000, 71);
+    let test = ring(4_000, 72);
+    let auc = |scores: Vec<f64>| roc_auc(&scores, test.labels()).unwrap();
+    let plain = LogisticRegression::fit(&train, &LinearParams::default()).unwrap();
+    let bent = LogisticRegression::fit(&train, &with_random_features(1)).unwrap();
+    let svm = LinearSvm::fit(&train, &ring(2_000, 73), &with_random_features(1)).unwrap();
+    let plain_auc = auc(plain.raw_scores(&test).unwrap());
+    let bent_auc = auc(bent.raw_scores(&test).unwrap());
+    let svm_auc = auc(svm.raw_scores(&test).unwrap());
+    assert!(plain_auc < 0.6, "a line cannot fit a ring: {plain_auc}");
+    assert!(bent_auc > 0.93, "random features: {bent_auc}");
+    assert!(svm_auc > 0.93, "random features (SVM): {svm_auc}");
+    assert!(bent.converged());
+
+    // Still explained exactly, row by row and in batch.
+    let batch = bent.raw_scores(&test).unwrap();
+    for i in (0..test.n_rows()).step_by(41) {
+        let x = row(&test, i);
+        let explanation = bent.explain(&x);
+        assert_eq!(explanation.raw_score(), bent.raw_score(&x), "row {i}");
+        assert_eq!(batch[i], bent.raw_score(&x), "row {i}");
+        assert_eq!(svm.explain(&x).raw_score(), svm.raw_score(&x), "row {i}");
+        // The third feature has no effect on the label; the first two carry
+        // the ring, so far out they dominate the explanation.
+        if (x[0] * x[0] + x[1] * x[1]) > 6.0 {
+            let c = &explanation.contributions;
+            assert!(c[0].abs() + c[1].abs() > c[2].abs(), "row {i}: {c:?}");
+        }
+    }
+
+    // Seeded: the same seed gives the same model, another seed another one.
+    let again = LogisticRegression::fit(&train, &with_random_features(1)).unwrap();
+    assert_eq!(again, bent);
+    let other = LogisticRegression::fit(&train, &with_random_features(2)).unwrap();
+    assert_ne!(other.coefficients(), bent.coefficients());
 }

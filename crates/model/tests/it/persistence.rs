@@ -2,7 +2,7 @@
 //! errors (never panics) for anything else.
 
 use proptest::prelude::*;
-use vigie_model::{LinearParams, LinearSvm, LogisticRegression, ModelError};
+use vigie_model::{LinearParams, LinearSvm, LogisticRegression, ModelError, RandomFeatures};
 
 use crate::support::{mixed_data, row};
 
@@ -19,6 +19,19 @@ fn round_trips_predict_bit_identically() {
     let svm = LinearSvm::fit(&mixed_data(20_000, 53), &data, &LinearParams::default()).unwrap();
     let loaded_svm = LinearSvm::from_json(&svm.to_json().unwrap()).unwrap();
     assert_eq!(loaded_svm, svm);
+    let bent_params = LinearParams {
+        random_features: Some(RandomFeatures {
+            dims: 32,
+            gamma: 0.2,
+            seed: 9,
+        }),
+        l2: 1e-3,
+        tolerance: 1e-4,
+        ..LinearParams::default()
+    };
+    let bent = LogisticRegression::fit(&mixed_data(5_000, 56), &bent_params).unwrap();
+    let loaded_bent = LogisticRegression::from_json(&bent.to_json().unwrap()).unwrap();
+    assert_eq!(loaded_bent, bent);
     for i in 0..data.n_rows() {
         let x = row(&data, i);
         assert_eq!(
