@@ -13,12 +13,19 @@
 
 mod dataset;
 mod error;
+pub mod linear;
+pub mod metrics;
 pub mod tree;
 
 pub use dataset::{Dataset, FeatureKind};
 pub use error::{ModelError, Result};
+pub use linear::{
+    ClassWeight, LinearParams, LinearSvm, LogisticParams, LogisticRegression, RandomFeatures,
+    SvmParams,
+};
 pub use tree::{
-    ClassWeight, Forest, ForestParams, Gbdt, GbdtParams, MaxFeatures, RowSampling, TrainingCurves,
+    ClassWeight as ForestClassWeight, Forest, ForestParams, Gbdt, GbdtParams, MaxFeatures,
+    RowSampling, TrainingCurves,
 };
 
 /// What a model's raw score means, and so what its contributions add up to.

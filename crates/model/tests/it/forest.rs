@@ -1,7 +1,8 @@
 //! Random forest: learning, class weighting, determinism.
 
 use vigie_model::{
-    ClassWeight, Forest, ForestParams, MaxFeatures, ModelError, RowSampling, ScoreSpace,
+    Forest, ForestClassWeight as ClassWeight, ForestParams, MaxFeatures, ModelError, RowSampling,
+    ScoreSpace,
 };
 
 use crate::synthetic::{auc, fraud_like, rare_xor_problem, xor_problem};

@@ -1,4 +1,5 @@
-//! Integration tests of vigie-model's public API.
+//! Integration tests of vigie-model's public API (one test binary, several
+//! modules).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,5 +9,10 @@
 mod explain;
 mod forest;
 mod gbdt;
-mod persistence;
+mod linear_models;
+mod linear_persistence;
+mod metrics_properties;
+mod metrics_reference;
+mod support;
 mod synthetic;
+mod tree_persistence;
