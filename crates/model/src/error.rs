@@ -25,6 +25,16 @@ pub enum ModelError {
         /// What it was given.
         found: usize,
     },
+    /// The model was trained on another feature layout.
+    #[error(
+        "the model was trained on feature schema {found}, this build computes {expected}: retrain it"
+    )]
+    SchemaMismatch {
+        /// This build's schema (short hash).
+        expected: String,
+        /// The artifact's schema (short hash).
+        found: String,
+    },
     /// A saved model could not be read.
     #[error("cannot decode model: {reason}")]
     Decode {

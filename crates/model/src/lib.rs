@@ -11,18 +11,26 @@
 //! - this crate knows nothing of transactions: it sees a [`Dataset`] of named
 //!   `f32` columns and 0/1 labels, built by the feature engine.
 
+mod artifact;
 mod dataset;
 mod error;
 pub mod linear;
 pub mod metrics;
+mod model;
+mod reference;
 pub mod tree;
 
+pub use artifact::{
+    ARTIFACT_FORMAT, ArtifactMeta, DecisionThresholds, ModelArtifact, TrainingInfo,
+};
 pub use dataset::{Dataset, FeatureKind};
 pub use error::{ModelError, Result};
 pub use linear::{
     ClassWeight, LinearParams, LinearSvm, LogisticParams, LogisticRegression, RandomFeatures,
     SvmParams,
 };
+pub use model::{Model, ModelKind};
+pub use reference::{Histogram, Reference};
 pub use tree::{
     ClassWeight as ForestClassWeight, Forest, ForestParams, Gbdt, GbdtParams, MaxFeatures,
     RowSampling, TrainingCurves,

@@ -6,6 +6,7 @@
     reason = "test helpers fail loudly"
 )]
 
+mod artifact;
 mod explain;
 mod forest;
 mod gbdt;
