@@ -102,9 +102,14 @@ pub struct FeaturesArgs {
     /// Feature Parquet output (default: <data-dir>/features/<name>.parquet).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Also save every card's final state, to warm a scorer.
+    /// Also save every card's final state, to warm a scorer or to continue
+    /// with a later period.
     #[arg(long, value_name = "FILE")]
     pub state_out: Option<PathBuf>,
+    /// Continue from card states saved by an earlier run (--state-out), so a
+    /// later period's features carry the cards' history.
+    #[arg(long, value_name = "FILE")]
+    pub state_in: Option<PathBuf>,
     /// A TOML column mapping for CSV files not in the Kaggle layout.
     #[arg(long, value_name = "MAP.toml")]
     pub mapping: Option<PathBuf>,

@@ -94,12 +94,14 @@ fn partial(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Reads `source`, replays it and writes the features to `outputs`.
+/// Reads `source`, replays it (continuing from `initial` card states, e.g.
+/// a snapshot of the previous period) and writes the features to `outputs`.
 /// `progress` receives bytes read (CSV) or rows read (Parquet).
 pub fn compute_features(
     source: &Source<'_>,
     outputs: &FeatureOutputs,
     options: &ReplayOptions,
+    initial: Option<MemoryStateStore>,
     metadata: &[(&str, String)],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<FeaturesReport> {
@@ -107,7 +109,10 @@ pub fn compute_features(
     let tmp = partial(&outputs.parquet);
     let mut writer = FeatureWriter::create(&tmp, metadata)?;
     let (tx, rx) = sync_channel::<Vec<FeatureRow>>(4);
-    let mut replayer = Replayer::new(options.clone());
+    let mut replayer = match initial {
+        Some(store) => Replayer::with_states(options.clone(), store.into_states()?),
+        None => Replayer::new(options.clone()),
+    };
     let mut frauds = 0u64;
     let outcome = std::thread::scope(|scope| {
         let writing = scope.spawn(move || -> Result<u64> {

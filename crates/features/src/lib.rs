@@ -43,5 +43,5 @@ pub use state::{
     CardState, Event, MAX_EVENTS, RETENTION_SECS, Welford, event_id, is_night_hour, merchant_hash,
 };
 pub use store::{MemoryStateStore, StateStore};
-pub use table::{FeatureTable, FeatureWriter, TABLE_FORMAT};
+pub use table::{FeatureTable, FeatureWriter, TABLE_FORMAT, is_feature_file};
 pub use vector::FeatureVector;

@@ -105,6 +105,21 @@ impl Replayer {
         }
     }
 
+    /// A replayer that continues from known card states (e.g. the states at
+    /// the end of the training period, so test-period features carry the
+    /// cards' history as a warmed scorer would).
+    pub fn with_states(
+        options: ReplayOptions,
+        states: impl IntoIterator<Item = (CardToken, CardState)>,
+    ) -> Self {
+        let mut replayer = Self::new(options);
+        let n = replayer.shards.len();
+        for (card, state) in states {
+            replayer.shards[shard_of(&card, n)].insert(card, state);
+        }
+        replayer
+    }
+
     /// Adds input transactions; calls `sink` with released rows, in order.
     pub fn push(
         &mut self,

@@ -77,6 +77,15 @@ impl MemoryStateStore {
         store
     }
 
+    /// Every card and its state.
+    pub fn into_states(self) -> Result<Vec<(CardToken, CardState)>> {
+        let mut out = Vec::new();
+        for shard in self.shards {
+            out.extend(shard.into_inner().map_err(|_| poisoned())?);
+        }
+        Ok(out)
+    }
+
     /// Writes every state to `path` (a temporary file renamed into place).
     pub fn save_snapshot(&self, path: &Path) -> Result<u64> {
         let io = |source| FeatureError::Io {

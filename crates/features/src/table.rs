@@ -241,6 +241,25 @@ impl FeatureWriter {
     }
 }
 
+/// Whether `path` is a feature file written by [`FeatureWriter`] (of any
+/// schema), as opposed to a transactions file.
+pub fn is_feature_file(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    let Ok(reader) = SerializedFileReader::new(file) else {
+        return false;
+    };
+    reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .is_some_and(|kv| {
+            kv.iter()
+                .any(|e| e.key == "vigie.schema" && e.value.as_deref() == Some(TABLE_FORMAT))
+        })
+}
+
 /// A feature file in memory, column by column (for training and evaluation).
 #[derive(Debug, Clone)]
 pub struct FeatureTable {

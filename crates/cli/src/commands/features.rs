@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use vigie_features::{
-    FeatureError, FeatureOutputs, FeaturesReport, ReplayOptions, Source, compute_features,
+    FeatureError, FeatureOutputs, FeaturesReport, MemoryStateStore, ReplayOptions, Source,
+    compute_features,
 };
 use vigie_ingest::ReadOptions;
 use vigie_types::Tokenizer;
@@ -89,7 +90,11 @@ pub fn run(cli: &Cli, args: &FeaturesArgs) -> Result<()> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     )];
-    let result = compute_features(&source, &outputs, &replay, &metadata, &|done| {
+    let initial = match &args.state_in {
+        Some(path) => Some(MemoryStateStore::load_snapshot(path)?),
+        None => None,
+    };
+    let result = compute_features(&source, &outputs, &replay, initial, &metadata, &|done| {
         bar.set_position(done)
     });
     bar.finish_and_clear();

@@ -45,8 +45,15 @@ fn csv_and_ingested_parquet_give_the_same_feature_file() {
         options: &read,
         quarantine: &dir.path().join("q.csv"),
     };
-    let report =
-        compute_features(&source, &from_csv, &ReplayOptions::default(), &[], &|_| {}).unwrap();
+    let report = compute_features(
+        &source,
+        &from_csv,
+        &ReplayOptions::default(),
+        None,
+        &[],
+        &|_| {},
+    )
+    .unwrap();
     assert!(report.rows > 1_000, "{report:?}");
     assert_eq!(report.rows, report.rows_read - report.rejected);
     assert_eq!(report.rejected, 0);
@@ -78,6 +85,7 @@ fn csv_and_ingested_parquet_give_the_same_feature_file() {
         &Source::Parquet { path: &ingested },
         &from_parquet,
         &one_thread,
+        None,
         &[],
         &|_| {},
     )
@@ -189,4 +197,83 @@ fn table_round_trips_missing_labels_and_scenarios() {
     }
     assert!(table.scenario.iter().any(Option::is_some));
     assert!(table.label.iter().any(Option::is_none));
+}
+
+/// Test-period features continued from the training period's final states
+/// equal the features of one replay over both periods.
+#[test]
+fn a_later_period_continues_from_a_snapshot() {
+    use vigie_ingest::{TransactionWriter, read_transactions};
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("tx.csv");
+    generate(&csv);
+    let whole = dir.path().join("whole.parquet");
+    ingest_file(
+        &csv,
+        &IngestOutputs {
+            parquet: whole.clone(),
+            quarantine: dir.path().join("q.csv"),
+        },
+        &tokenizer(),
+        &ReadOptions::default(),
+        &[],
+        &|_| {},
+    )
+    .unwrap();
+    let mut rows = Vec::new();
+    read_transactions(&whole, &mut |batch| {
+        rows.extend(batch);
+        Ok(())
+    })
+    .unwrap();
+    let cut = rows.len() * 2 / 3;
+    let cut_time = rows[cut].txn.txn.event_time;
+    let (early, late): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|a| a.txn.txn.event_time < cut_time);
+    for (name, part) in [("early.parquet", &early), ("late.parquet", &late)] {
+        let mut w = TransactionWriter::create(&dir.path().join(name), &[]).unwrap();
+        w.write(part).unwrap();
+        w.finish().unwrap();
+    }
+    let run = |input: &str, out: &str, snapshot_in: Option<&str>, snapshot_out: Option<&str>| {
+        let initial =
+            snapshot_in.map(|p| MemoryStateStore::load_snapshot(&dir.path().join(p)).unwrap());
+        compute_features(
+            &Source::Parquet {
+                path: &dir.path().join(input),
+            },
+            &FeatureOutputs {
+                parquet: dir.path().join(out),
+                state_snapshot: snapshot_out.map(|p| dir.path().join(p)),
+            },
+            &ReplayOptions::default(),
+            initial,
+            &[],
+            &|_| {},
+        )
+        .unwrap();
+        FeatureTable::read(&dir.path().join(out)).unwrap()
+    };
+    let all = run("whole.parquet", "f_all.parquet", None, None);
+    run(
+        "early.parquet",
+        "f_early.parquet",
+        None,
+        Some("early.state"),
+    );
+    let continued = run("late.parquet", "f_late.parquet", Some("early.state"), None);
+    let cold = run("late.parquet", "f_cold.parquet", None, None);
+    let offset = all.len() - continued.len();
+    assert_eq!(offset, early.len());
+    assert_eq!(&all.trans_num[offset..], &continued.trans_num[..]);
+    for f in 0..FEATURE_COUNT {
+        assert_eq!(
+            &all.features[f][offset..],
+            &continued.features[f][..],
+            "feature {f}"
+        );
+    }
+    // Without the snapshot the history starts empty: features differ.
+    assert_ne!(cold.features, continued.features);
 }
