@@ -6,7 +6,8 @@
 //! python bench/make_matrix.py /tmp/vdata/train.csv /tmp/linear-data/matrix.csv
 //! cargo run --release -p vigie-model --example train_linear -- \
 //!     /tmp/linear-data/matrix.csv --categorical category,hour,dow \
-//!     [--threads N] [--class-weight balanced|none] [--random-features DIMS,GAMMA]
+//!     [--threads N] [--class-weight balanced|none] [--random-features DIMS,GAMMA] \
+//!     [--tolerance T]
 //! ```
 //!
 //! The CSV has a header of feature names and `is_fraud` as its last column;
@@ -36,6 +37,7 @@ struct Args {
     threads: usize,
     class_weight: ClassWeight,
     random_features: Option<RandomFeatures>,
+    tolerance: f64,
 }
 
 fn parse_args() -> Args {
@@ -46,6 +48,7 @@ fn parse_args() -> Args {
         threads: 0,
         class_weight: ClassWeight::Balanced,
         random_features: None,
+        tolerance: LinearParams::default().tolerance,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -62,6 +65,9 @@ fn parse_args() -> Args {
                     gamma: gamma.parse().unwrap(),
                     seed: 1,
                 });
+            }
+            "--tolerance" => {
+                parsed.tolerance = args.next().expect("--tolerance T").parse().unwrap()
             }
             "--class-weight" => {
                 parsed.class_weight = match args.next().as_deref() {
@@ -177,6 +183,7 @@ fn main() {
         threads: args.threads,
         class_weight: args.class_weight,
         random_features: args.random_features,
+        tolerance: args.tolerance,
         ..LinearParams::default()
     };
 

@@ -12,7 +12,7 @@
 //! each row's curvature), a few Hessian-vector passes for the CG steps, one
 //! pass for the search direction's scores, and cheap line-search steps on
 //! stored scores. Every pass sums fixed blocks of rows in block order
-//! ([`super::parallel`]), so the result is bit-identical whatever the number
+//! (module `parallel`), so the result is bit-identical whatever the number
 //! of threads.
 
 use super::design::Design;

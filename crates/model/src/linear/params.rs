@@ -100,7 +100,9 @@ pub struct LinearParams {
     /// false-positive rate and a higher ROC AUC.
     pub class_weight: ClassWeight,
     /// Stop when the gradient norm falls below `tolerance` times its value at
-    /// the start. Default `1e-6`.
+    /// the start. Default `1e-4`: on the sparkov7 matrix, `1e-6` changes no
+    /// test metric in the 4th decimal and takes 1.5x (linear) to 3x (random
+    /// features) longer.
     pub tolerance: f64,
     /// Maximum Newton iterations. Default 50.
     pub max_iterations: usize,
@@ -120,7 +122,7 @@ impl Default for LinearParams {
         Self {
             l2: 1e-6,
             class_weight: ClassWeight::None,
-            tolerance: 1e-6,
+            tolerance: 1e-4,
             max_iterations: 50,
             clip_quantile: 0.001,
             threads: 0,
