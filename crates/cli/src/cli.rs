@@ -48,6 +48,8 @@ pub enum Command {
     Features(FeaturesArgs),
     /// The end-to-end demo: generate a data set, ingest it, print the summary.
     Demo(DemoArgs),
+    /// Train and compare model families on a time split; report, register.
+    Train(crate::commands::train::TrainArgs),
     /// Training runs: parameters, metrics, curves, artifacts.
     Runs(crate::commands::runs::RunsArgs),
     /// The model registry: versions, aliases, promotion, rollback, audit log.

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => commands::generate::run(&cli, args),
         Command::Features(args) => commands::features::run(&cli, args),
         Command::Demo(args) => commands::demo::run(&cli, args),
+        Command::Train(args) => commands::train::run(&cli, args),
         Command::Runs(args) => commands::runs::run(&cli, args),
         Command::Models(args) => commands::models::run(&cli, args),
         Command::Mlflow(args) => commands::mlflow::run(&cli, args),
