@@ -123,10 +123,10 @@ fn extend(path: &mut [PathElement], depth: usize, zero: f64, one: f64, feature: 
         one,
         weight: if depth == 0 { 1.0 } else { 0.0 },
     };
-    let d1 = (depth + 1) as f64;
+    let inv_d1 = RECIPROCAL[depth + 1];
     for i in (0..depth).rev() {
-        path[i + 1].weight += one * path[i].weight * (i + 1) as f64 / d1;
-        path[i].weight = zero * path[i].weight * (depth - i) as f64 / d1;
+        path[i + 1].weight += one * path[i].weight * (i + 1) as f64 * inv_d1;
+        path[i].weight = zero * path[i].weight * (depth - i) as f64 * inv_d1;
     }
 }
 
