@@ -123,10 +123,10 @@ fn extend(path: &mut [PathElement], depth: usize, zero: f64, one: f64, feature: 
         one,
         weight: if depth == 0 { 1.0 } else { 0.0 },
     };
-    let d1 = (depth + 1) as f64;
+    let inv_d1 = RECIPROCAL[depth + 1];
     for i in (0..depth).rev() {
-        path[i + 1].weight += one * path[i].weight * (i + 1) as f64 / d1;
-        path[i].weight = zero * path[i].weight * (depth - i) as f64 / d1;
+        path[i + 1].weight += one * path[i].weight * (i + 1) as f64 * inv_d1;
+        path[i].weight = zero * path[i].weight * (depth - i) as f64 * inv_d1;
     }
 }
 
@@ -150,18 +150,37 @@ fn unwind(path: &mut [PathElement], depth: usize, index: usize) {
     }
 }
 
+/// `1 / i` for every path length a tree of depth <= 64 can need.
+const RECIPROCAL: [f64; 72] = {
+    let mut r = [0.0; 72];
+    let mut i = 1;
+    while i < 72 {
+        r[i] = 1.0 / i as f64;
+        i += 1;
+    }
+    r
+};
+
+/// The reference's `unwound_path_sum`, with the branch on `one` hoisted out
+/// of the loop and divisions by small integers turned into products.
 fn unwound_sum(path: &[PathElement], depth: usize, index: usize) -> f64 {
     let (one, zero) = (path[index].one, path[index].zero);
     let d1 = (depth + 1) as f64;
-    let mut next_one = path[depth].weight;
+    let inv_d1 = RECIPROCAL[depth + 1];
     let mut total = 0.0;
-    for i in (0..depth).rev() {
-        if one != 0.0 {
-            let tmp = next_one * d1 / ((i + 1) as f64 * one);
+    if one != 0.0 {
+        let scale = d1 / one;
+        let zero_over_d1 = zero * inv_d1;
+        let mut next_one = path[depth].weight;
+        for i in (0..depth).rev() {
+            let tmp = next_one * scale * RECIPROCAL[i + 1];
             total += tmp;
-            next_one = path[i].weight - tmp * zero * (depth - i) as f64 / d1;
-        } else {
-            total += path[i].weight / zero / ((depth - i) as f64 / d1);
+            next_one = path[i].weight - tmp * zero_over_d1 * (depth - i) as f64;
+        }
+    } else {
+        let scale = d1 / zero;
+        for i in (0..depth).rev() {
+            total += path[i].weight * scale * RECIPROCAL[depth - i];
         }
     }
     total
