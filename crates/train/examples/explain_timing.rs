@@ -1,0 +1,34 @@
+//! Times single-row prediction and explanation of a saved model artifact
+//! on rows of a feature file.
+//!
+//! cargo run --release -p vigie-train --example explain_timing -- MODEL.vmodel FEATURES.parquet
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let bytes = std::fs::read(&args[1]).expect("artifact");
+    let artifact = vigie_model::ModelArtifact::decode(&bytes, None).expect("valid artifact");
+    let table = vigie_features::FeatureTable::read(std::path::Path::new(&args[2])).expect("features");
+    let mut full = vec![0f32; table.features.len()];
+    let mut row = Vec::new();
+    let (mut predict, mut explain) = (Vec::new(), Vec::new());
+    for i in (0..table.len()).step_by(table.len() / 5_000) {
+        for (f, column) in table.features.iter().enumerate() {
+            full[f] = column[i];
+        }
+        artifact.select(&full, &mut row);
+        let t = std::time::Instant::now();
+        std::hint::black_box(artifact.model.predict_proba(&row));
+        predict.push(t.elapsed().as_secs_f64() * 1e6);
+        let t = std::time::Instant::now();
+        std::hint::black_box(artifact.model.explain(&row));
+        explain.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    for (name, mut v) in [("predict", predict), ("explain", explain)] {
+        v.sort_by(f64::total_cmp);
+        let q = |p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
+        #[allow(clippy::print_stdout)]
+        {
+            println!("{name}: p50 {:.1} us, p99 {:.1} us over {} rows", q(0.5), q(0.99), v.len());
+        }
+    }
+}
