@@ -19,6 +19,20 @@ pub enum EngineError {
         /// Every problem found.
         problems: Vec<String>,
     },
+    /// A model could not be loaded or used.
+    #[error(transparent)]
+    Model(#[from] vigie_model::ModelError),
+    /// A stored feature vector has the wrong length.
+    #[error("expected {expected} features, found {found}")]
+    FeatureCount {
+        /// This build's feature count.
+        expected: usize,
+        /// What was given.
+        found: usize,
+    },
+    /// A thread panicked while holding the engine's lock.
+    #[error("the engine's state is unusable after a panic")]
+    Poisoned,
     /// The feature engine failed (state store).
     #[error(transparent)]
     Features(#[from] vigie_features::FeatureError),

@@ -4,11 +4,15 @@
 //! -> explanation.
 
 mod decision;
+mod engine;
 mod error;
 pub mod rules;
+mod serving;
 
 pub use decision::{
     Decision, DecisionRecord, ModelRef, Reason, RuleHit, Scored, ShadowScore, StageTimings,
     Thresholds,
 };
+pub use engine::{Engine, EngineOptions, ExplainPolicy, StoreFailure};
 pub use error::{EngineError, Result};
+pub use serving::ServingModel;

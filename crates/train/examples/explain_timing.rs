@@ -3,11 +3,11 @@
 //!
 //! cargo run --release -p vigie-train --example explain_timing -- MODEL.vmodel FEATURES.parquet
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let bytes = std::fs::read(&args[1]).expect("artifact");
-    let artifact = vigie_model::ModelArtifact::decode(&bytes, None).expect("valid artifact");
-    let table = vigie_features::FeatureTable::read(std::path::Path::new(&args[2])).expect("features");
+    let bytes = std::fs::read(&args[1])?;
+    let artifact = vigie_model::ModelArtifact::decode(&bytes, None)?;
+    let table = vigie_features::FeatureTable::read(std::path::Path::new(&args[2]))?;
     let mut full = vec![0f32; table.features.len()];
     let mut row = Vec::new();
     let (mut predict, mut explain) = (Vec::new(), Vec::new());
@@ -28,7 +28,13 @@ fn main() {
         let q = |p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
         #[allow(clippy::print_stdout)]
         {
-            println!("{name}: p50 {:.1} us, p99 {:.1} us over {} rows", q(0.5), q(0.99), v.len());
+            println!(
+                "{name}: p50 {:.1} us, p99 {:.1} us over {} rows",
+                q(0.5),
+                q(0.99),
+                v.len()
+            );
         }
     }
+    Ok(())
 }

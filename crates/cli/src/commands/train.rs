@@ -18,8 +18,8 @@ use vigie_train::{
 use vigie_types::Tokenizer;
 
 use super::ingest::stem;
-use super::registry::{RegistryArgs, actor, open, usable};
 use super::print_json;
+use super::registry::{RegistryArgs, actor, open, usable};
 use crate::UnusableInput;
 use crate::cli::Cli;
 use crate::data_dir::DataDir;
@@ -102,7 +102,9 @@ fn features_of(
         ..ReadOptions::default()
     };
     let tokenizer;
-    let quarantine = data_dir.sub("quarantine")?.join(format!("{name}.features.csv"));
+    let quarantine = data_dir
+        .sub("quarantine")?
+        .join(format!("{name}.features.csv"));
     let mut magic = [0u8; 4];
     let parquet = std::fs::File::open(input)
         .and_then(|mut f| std::io::Read::read(&mut f, &mut magic))
@@ -162,7 +164,9 @@ pub fn run(cli: &Cli, args: &TrainArgs) -> Result<()> {
         .iter()
         .map(|m| {
             ModelKind::parse(m.trim()).ok_or_else(|| {
-                UnusableInput(format!("unknown model family '{m}': use logreg, forest, svm, gbdt"))
+                UnusableInput(format!(
+                    "unknown model family '{m}': use logreg, forest, svm, gbdt"
+                ))
             })
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
@@ -173,10 +177,13 @@ pub fn run(cli: &Cli, args: &TrainArgs) -> Result<()> {
     };
     let features = FeatureSet::parse(&args.features).map_err(|e| UnusableInput(e.to_string()))?;
     let name = ModelName::parse(&args.model_name).map_err(usable)?;
-    let who: Actor = actor(args.actor.as_deref()).or_else(|_| Actor::user("vigie").map_err(usable))?;
+    let who: Actor =
+        actor(args.actor.as_deref()).or_else(|_| Actor::user("vigie").map_err(usable))?;
     let registry = open(cli, &args.registry)?;
 
-    let snapshot = data_dir.sub("features")?.join(format!("{}.state", stem(&args.train)));
+    let snapshot = data_dir
+        .sub("features")?
+        .join(format!("{}.state", stem(&args.train)));
     let train_features = features_of(
         &args.train,
         &data_dir,
@@ -215,8 +222,15 @@ pub fn run(cli: &Cli, args: &TrainArgs) -> Result<()> {
         other => anyhow::Error::from(other),
     })?;
     let files = write_report(&report, &run_dir)?;
-    let registered = record(&registry, &report, &files, &name, &who, option_env!("VIGIE_GIT_COMMIT").map(String::from))
-        .context("recording the run in the registry")?;
+    let registered = record(
+        &registry,
+        &report,
+        &files,
+        &name,
+        &who,
+        option_env!("VIGIE_GIT_COMMIT").map(String::from),
+    )
+    .context("recording the run in the registry")?;
     if args.promote {
         promote(&registry, &registered, &name, &who).map_err(|e| anyhow::anyhow!(e))?;
     }
@@ -240,10 +254,18 @@ pub fn run(cli: &Cli, args: &TrainArgs) -> Result<()> {
             r.name, r.version, r.model, r.run_id
         ));
     }
-    if args.promote && let Some(best) = registered.first() {
-        say(&format!("champion: {} version {} ({})", best.name, best.version, best.model));
+    if args.promote
+        && let Some(best) = registered.first()
+    {
+        say(&format!(
+            "champion: {} version {} ({})",
+            best.name, best.version, best.model
+        ));
         if let Some(second) = registered.get(1) {
-            say(&format!("challenger: {} version {} ({})", second.name, second.version, second.model));
+            say(&format!(
+                "challenger: {} version {} ({})",
+                second.name, second.version, second.model
+            ));
         }
     }
     Ok(())
