@@ -133,27 +133,34 @@ pub async fn ensure_streams(
         ),
     ];
     let mut report = StreamsReport::default();
+    let mut below_r3 = Vec::new();
     for (name, subjects, max_age) in wanted {
         let config = stream_config(name, subjects, max_age, settings);
-        match js.get_stream(name).await {
+        let replicas = match js.get_stream(name).await {
             Ok(existing) => {
-                check_existing(&existing.cached_info().config, &config, &mut report)?;
+                let found = &existing.cached_info().config;
+                check_existing(found, &config, &mut report)?;
                 report.existing.push(name.clone());
+                found.num_replicas
             }
             Err(e) if is_not_found(e.kind()) => {
-                js.create_stream(config)
+                js.create_stream(config.clone())
                     .await
                     .map_err(|e| StreamError::nats(format!("creating stream {name}"), e))?;
                 report.created.push(name.clone());
+                config.num_replicas
             }
             Err(e) => return Err(StreamError::nats(format!("looking up stream {name}"), e)),
+        };
+        if replicas < 3 {
+            below_r3.push(format!("{name} (R{replicas})"));
         }
     }
-    if settings.replicas < 3 {
+    if !below_r3.is_empty() {
         report.warnings.push(format!(
-            "streams are created with {} replica(s): losing that server's disk loses \
-             messages; use 3 replicas on a 3-node cluster in production",
-            settings.replicas
+            "streams with fewer than 3 replicas: {}; losing that server's disk loses \
+             messages: use 3 replicas on a 3-node cluster in production",
+            below_r3.join(", ")
         ));
     }
     Ok(report)
@@ -231,7 +238,8 @@ pub async fn sync_policy(client: &async_nats::Client) -> SyncPolicy {
             return SyncPolicy::Unknown {
                 reason: format!(
                     "the server's JetStream settings are visible to the system account only \
-                     ({e}); this connection cannot confirm sync_interval: always"
+                     (asking gave: {}); this connection cannot confirm sync_interval: always",
+                    e.kind()
                 ),
             };
         }

@@ -61,12 +61,18 @@ fn is_token(s: &str) -> bool {
 }
 
 impl Topology {
-    /// The default topology under another prefix and partition count.
+    /// The topology of `prefix` with `partitions`, its streams named after
+    /// the prefix: `vigie` gives `VIGIE_TX`, `VIGIE_DECISIONS`, `VIGIE_DLQ`;
+    /// `acme.fraud-v2` gives `ACME_FRAUD_V2_TX`, ...
     pub fn new(prefix: impl Into<String>, partitions: u16) -> Result<Self> {
+        let prefix = prefix.into();
+        let stem = prefix.replace(['.', '-'], "_").to_uppercase();
         let topology = Self {
-            prefix: prefix.into(),
+            tx_stream: format!("{stem}_TX"),
+            decisions_stream: format!("{stem}_DECISIONS"),
+            dlq_stream: format!("{stem}_DLQ"),
+            prefix,
             partitions,
-            ..Self::default()
         };
         topology.validate()?;
         Ok(topology)
@@ -177,6 +183,9 @@ mod tests {
         assert_eq!(t.tx_wildcard(), "acme.vigie.tx.>");
         assert_eq!(t.decision_subject(15), "acme.vigie.decisions.15");
         assert_eq!(t.dlq_subject(), "acme.vigie.dlq.tx");
+        assert_eq!(t.tx_stream, "ACME_VIGIE_TX");
+        assert_eq!(t.dlq_stream, "ACME_VIGIE_DLQ");
+        assert_eq!(Topology::new("vigie", 16).unwrap(), Topology::default());
         assert_eq!(t.partition_of_subject("acme.vigie.tx.3"), Some(3));
         for bad in [
             "acme.vigie.tx.16",
