@@ -4,7 +4,7 @@ Vigie's comparison table.
 
     python bench/models_reference.py TRAIN.parquet TEST.parquet \
         [--models logreg,svm,forest,lightgbm[,hgb]] [--json] [--repeats 2]
-    python bench/models_reference.py --vigie-table vigie-train.json   # Vigie's JSON, same columns
+    python bench/models_reference.py --table RUN.json   # the table of a `vigie train --json` or --json output
 
 Inputs: feature files written by Vigie (`vigie features` / `vigie train`),
 rows in time order. The models read Vigie's default "behaviour" feature set
@@ -508,14 +508,18 @@ def main():
     parser.add_argument("--svm-rff", action="store_true",
                         help="also try the SVM on 512 random Fourier features (~15 GB)")
     parser.add_argument("--head", type=int, help="only the first N rows of each file (smoke test)")
-    parser.add_argument("--vigie-table", metavar="JSON",
-                        help="print the table of a `vigie train --json` output and exit")
+    parser.add_argument("--table", metavar="JSON", nargs="+",
+                        help="print the table of `vigie train --json` or --json outputs "
+                             "(several: their rows in one table) and exit")
     args = parser.parse_args()
 
-    if args.vigie_table:
-        with open(args.vigie_table) as f:
-            report = json.load(f)
-        print(table(report["models"], report.get("best")))
+    if args.table:
+        reports = []
+        for path in args.table:
+            with open(path) as f:
+                reports.append(json.load(f))
+        best = reports[0].get("best") if len(reports) == 1 else None
+        print(table([m for r in reports for m in r["models"]], best))
         return
     if not (args.train and args.test):
         parser.error("TRAIN and TEST feature files are needed")

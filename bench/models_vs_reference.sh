@@ -38,11 +38,11 @@ uptime >> "$out/machine.txt"
 
 echo "## Vigie (target/release/vigie train, search grid, 2 cores)"
 echo
-bench/.venv/bin/python bench/models_reference.py --vigie-table "$out/vigie.json"
+bench/.venv/bin/python bench/models_reference.py --table "$out/vigie.json"
 echo
 echo "## Python reference (bench/models_reference.py)"
 echo
-bench/.venv/bin/python bench/models_reference.py --vigie-table "$out/reference.json"
+bench/.venv/bin/python bench/models_reference.py --table "$out/reference.json"
 echo
 echo "Machine (start, after Vigie, after Python):"
 sed 's/^/    /' "$out/machine.txt"

@@ -56,6 +56,8 @@ pub enum Command {
     Models(crate::commands::models::ModelsArgs),
     /// Interoperability with an MLflow tracking server.
     Mlflow(crate::commands::mlflow::MlflowArgs),
+    /// The streaming mode on NATS JetStream: publish transactions.
+    Stream(crate::commands::stream::StreamArgs),
 }
 
 /// `vigie demo`.

@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Runs(args) => commands::runs::run(&cli, args),
         Command::Models(args) => commands::models::run(&cli, args),
         Command::Mlflow(args) => commands::mlflow::run(&cli, args),
+        Command::Stream(args) => commands::stream::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -23,10 +23,13 @@ pub enum Observed {
 /// history, atomically for the card.
 pub fn observe(store: &dyn StateStore, txn: &Transaction) -> Result<Observed> {
     let mut observed = Observed::Duplicate;
+    // A store may run the closure more than once (an optimistic retry after
+    // another writer won): each run decides afresh from the state it sees.
     store.with_state(&txn.card, &mut |state| {
-        if let Some(features) = state.observe(txn) {
-            observed = Observed::Fresh(features);
-        }
+        observed = match state.observe(txn) {
+            Some(features) => Observed::Fresh(features),
+            None => Observed::Duplicate,
+        };
     })?;
     Ok(observed)
 }

@@ -19,7 +19,7 @@ use crate::data_dir::DataDir;
 use crate::{keys, progress};
 
 /// Whether `path` is a Parquet file (by its magic bytes).
-fn is_parquet(path: &Path) -> Result<bool> {
+pub fn is_parquet(path: &Path) -> Result<bool> {
     let mut magic = [0u8; 4];
     let mut file = std::fs::File::open(path)
         .map_err(|e| UnusableInput(format!("cannot open {}: {e}", path.display())))?;

@@ -9,6 +9,7 @@ pub mod models;
 pub mod registry;
 pub mod runs;
 pub mod train;
+pub mod stream;
 
 /// Formats a count with thousands separators (1,233,811).
 pub fn thousands(n: u64) -> String {

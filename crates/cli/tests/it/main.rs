@@ -9,4 +9,5 @@ mod cli_features;
 mod cli_ingest;
 mod keys;
 mod registry;
+mod stream;
 mod support;

@@ -1,0 +1,267 @@
+//! The consumer side, for the scorer worker: one durable pull consumer per
+//! partition, batches fetched with a bounded number of unacknowledged
+//! messages, decoding into [`Delivery`]s, and the dead-letter path.
+//!
+//! How workers share partitions (docs/streaming.md): each partition has one
+//! durable consumer, `<durable_prefix>-p<partition>`, filtered on its
+//! subject; a worker consumes a partition only while it holds that
+//! partition's lease ([`crate::PartitionLeases`]), processes its messages in
+//! order and acknowledges each after its decision is committed. When a
+//! worker dies, its unacknowledged messages are redelivered after `ack_wait`
+//! to whichever worker takes the lease over.
+
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, PullConsumer, pull};
+use async_nats::jetstream::{self, AckKind};
+use futures_util::StreamExt;
+use vigie_types::{Transaction, redact_card_numbers};
+
+use super::message::{BadMessage, decode_tx};
+use super::topology::Topology;
+use crate::error::{Result, StreamError};
+
+/// Settings of the per-partition consumers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerSettings {
+    /// Durable names are `<durable_prefix>-p<partition>`.
+    pub durable_prefix: String,
+    /// Redelivery delay of an unacknowledged message.
+    pub ack_wait: Duration,
+    /// Most unacknowledged messages per partition (bounds what a worker
+    /// holds, and what is redelivered when it dies).
+    pub max_ack_pending: i64,
+    /// Deliveries of one message before the server gives up on it (the
+    /// worker dead-letters a message before that).
+    pub max_deliver: i64,
+}
+
+impl Default for ConsumerSettings {
+    /// `vigie-scorer`, 30 s, 1,024 pending, 5 deliveries.
+    fn default() -> Self {
+        Self {
+            durable_prefix: "vigie-scorer".into(),
+            ack_wait: Duration::from_secs(30),
+            max_ack_pending: 1024,
+            max_deliver: 5,
+        }
+    }
+}
+
+impl ConsumerSettings {
+    /// The durable consumer name of a partition.
+    pub fn durable_name(&self, partition: u16) -> String {
+        format!("{}-p{partition}", self.durable_prefix)
+    }
+}
+
+/// Creates, or binds to, the durable pull consumer of `partition`. An
+/// existing consumer of that name must filter on the partition's subject.
+pub async fn partition_consumer(
+    js: &jetstream::Context,
+    topology: &Topology,
+    partition: u16,
+    settings: &ConsumerSettings,
+) -> Result<PullConsumer> {
+    if partition >= topology.partitions {
+        return Err(StreamError::Config {
+            reason: format!(
+                "partition {partition} does not exist (the topology has {})",
+                topology.partitions
+            ),
+        });
+    }
+    let stream = js
+        .get_stream(&topology.tx_stream)
+        .await
+        .map_err(|e| StreamError::nats(format!("looking up stream {}", topology.tx_stream), e))?;
+    let name = settings.durable_name(partition);
+    let subject = topology.tx_subject(partition);
+    let config = pull::Config {
+        durable_name: Some(name.clone()),
+        filter_subject: subject.clone(),
+        deliver_policy: DeliverPolicy::All,
+        ack_policy: AckPolicy::Explicit,
+        ack_wait: settings.ack_wait,
+        max_ack_pending: settings.max_ack_pending,
+        max_deliver: settings.max_deliver,
+        ..pull::Config::default()
+    };
+    let mut consumer: PullConsumer = stream
+        .get_or_create_consumer(&name, config)
+        .await
+        .map_err(|e| StreamError::nats(format!("binding consumer {name}"), e))?;
+    let info = consumer
+        .info()
+        .await
+        .map_err(|e| StreamError::nats(format!("reading consumer {name}"), e))?;
+    if info.config.filter_subject != subject {
+        return Err(StreamError::StreamMismatch {
+            stream: topology.tx_stream.clone(),
+            reason: format!(
+                "consumer {name} filters on '{}', expected '{subject}'",
+                info.config.filter_subject
+            ),
+        });
+    }
+    Ok(consumer)
+}
+
+/// A delivered message and what it decoded to.
+#[derive(Debug)]
+pub struct Delivery {
+    /// The message, to acknowledge once its decision is committed.
+    pub message: jetstream::Message,
+    /// Its partition (from the subject).
+    pub partition: Option<u16>,
+    /// The transaction, or why the message is unusable (dead-letter it).
+    pub transaction: std::result::Result<Transaction, BadMessage>,
+}
+
+impl Delivery {
+    /// The message's sequence in the stream, when the server says.
+    pub fn stream_sequence(&self) -> Option<u64> {
+        self.message.info().ok().map(|i| i.stream_sequence)
+    }
+
+    /// How many times this message was delivered (1 the first time).
+    pub fn delivered(&self) -> Option<i64> {
+        self.message.info().ok().map(|i| i.delivered)
+    }
+}
+
+/// Fetches up to `max_messages` (waiting at most `wait` for them) and
+/// decodes each. At most `max_ack_pending` messages are ever outstanding
+/// per consumer, so a batch never exceeds what the worker may hold.
+pub async fn fetch_batch(
+    consumer: &PullConsumer,
+    topology: &Topology,
+    max_messages: usize,
+    wait: Duration,
+) -> Result<Vec<Delivery>> {
+    let mut messages = consumer
+        .batch()
+        .max_messages(max_messages.max(1))
+        .expires(wait)
+        .messages()
+        .await
+        .map_err(|e| StreamError::nats("fetching a batch", e))?;
+    let mut batch = Vec::with_capacity(max_messages);
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(|e| StreamError::nats("receiving a message", e))?;
+        batch.push(Delivery {
+            partition: topology.partition_of_subject(message.subject.as_str()),
+            transaction: decode_tx(&message.payload),
+            message,
+        });
+    }
+    Ok(batch)
+}
+
+/// Dead-letter headers.
+pub mod headers {
+    /// The reason code (`not_json`, `invalid_transaction`, ...).
+    pub const REASON: &str = "Vigie-Dlq-Reason";
+    /// A human explanation (card-number-like digit runs masked).
+    pub const DETAIL: &str = "Vigie-Dlq-Detail";
+    /// The subject the message came from.
+    pub const SUBJECT: &str = "Vigie-Dlq-Subject";
+    /// Its sequence in the source stream.
+    pub const SEQUENCE: &str = "Vigie-Dlq-Sequence";
+    /// How many times it had been delivered.
+    pub const DELIVERED: &str = "Vigie-Dlq-Delivered";
+}
+
+/// Header values are one line of printable text, at most 512 bytes.
+fn header_value(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if out.len() > 512 {
+        let mut cut = 512;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+    }
+    out
+}
+
+/// Copies `message` to `<prefix>.dlq.tx` with the reason in headers, waits
+/// for the dead-letter stream to acknowledge it, then terminates the
+/// original (it will not be redelivered). The copy's `Nats-Msg-Id` is
+/// derived from the source position, so dead-lettering the same message
+/// twice (a crash in between) stores it once. Card-number-like digit runs
+/// in the payload are masked: a bad message may come from a broken producer.
+pub async fn dead_letter(
+    js: &jetstream::Context,
+    topology: &Topology,
+    message: &jetstream::Message,
+    reason_code: &str,
+    detail: &str,
+) -> Result<()> {
+    let (stream, sequence, delivered) = match message.info() {
+        Ok(info) => (
+            info.stream.to_string(),
+            info.stream_sequence,
+            info.delivered,
+        ),
+        Err(_) => (topology.tx_stream.clone(), 0, 0),
+    };
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", format!("dlq.{stream}.{sequence}").as_str());
+    headers.insert(headers::REASON, header_value(reason_code).as_str());
+    headers.insert(
+        headers::DETAIL,
+        header_value(&redact_card_numbers(detail, |_| "[digits]".into())).as_str(),
+    );
+    headers.insert(
+        headers::SUBJECT,
+        header_value(message.subject.as_str()).as_str(),
+    );
+    headers.insert(headers::SEQUENCE, sequence.to_string().as_str());
+    headers.insert(headers::DELIVERED, delivered.to_string().as_str());
+    let text = String::from_utf8_lossy(&message.payload);
+    let payload = redact_card_numbers(&text, |_| "[digits]".into()).into_owned();
+    js.publish_with_headers(topology.dlq_subject(), headers, payload.into_bytes().into())
+        .await
+        .map_err(|e| StreamError::nats("dead-lettering a message", e))?
+        .await
+        .map_err(|e| StreamError::nats("dead-lettering a message", e))?;
+    message
+        .ack_with(AckKind::Term)
+        .await
+        .map_err(|e| StreamError::nats("terminating a dead-lettered message", e))
+}
+
+/// [`dead_letter`] for a message that did not decode.
+pub async fn dead_letter_bad(
+    js: &jetstream::Context,
+    topology: &Topology,
+    message: &jetstream::Message,
+    bad: &BadMessage,
+) -> Result<()> {
+    dead_letter(js, topology, message, bad.kind.code(), &bad.detail).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_values_are_single_bounded_lines() {
+        assert_eq!(header_value("a\r\nb\tc"), "a  b c");
+        let long = "é".repeat(400);
+        let v = header_value(&long);
+        assert!(v.len() <= 512 && v.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn durable_names_carry_the_partition() {
+        assert_eq!(
+            ConsumerSettings::default().durable_name(7),
+            "vigie-scorer-p7"
+        );
+    }
+}

@@ -1,0 +1,26 @@
+//! The NATS JetStream edge: subjects and partitions, the message schema,
+//! stream set-up, the publisher and the consumer-side building blocks. All
+//! of it is async (tokio, through `async-nats`); callers outside an async
+//! context create a runtime (the CLI does).
+
+mod consume;
+mod message;
+mod publish;
+mod setup;
+mod topology;
+
+pub use consume::{
+    ConsumerSettings, Delivery, dead_letter, dead_letter_bad, fetch_batch, headers,
+    partition_consumer,
+};
+pub use message::{
+    BadMessage, BadMessageKind, MAX_MESSAGE_BYTES, TX_SCHEMA_VERSION, decode_tx, encode_tx,
+};
+pub use publish::{
+    FileSource, PublishCounts, PublishOptions, PublishReport, Publisher, publish_file,
+};
+pub use setup::{
+    StreamSettings, StreamsReport, SyncPolicy, connect, ensure_streams, jetstream_context,
+    stream_config, sync_policy,
+};
+pub use topology::{MAX_PARTITIONS, Topology, partition_of};
