@@ -8,9 +8,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use vigie_features::{
-    CardState, Feature, FeatureVector, Observed, StateStore, describe, extract, observe,
-};
+use vigie_features::{CardState, Feature, FeatureVector, StateStore, describe};
 use vigie_types::{CardToken, Transaction};
 
 use crate::decision::{
@@ -158,20 +156,41 @@ impl Engine {
 
     /// Decides `txn`: its features from the card's history (which then
     /// includes it), the champion's score, the rules, the decision and its
-    /// reasons; the challenger scores it in shadow.
+    /// reasons; the challenger scores it in shadow. The card's state is
+    /// read and updated through the engine's store, atomically per card.
     pub fn score(&self, txn: &Transaction) -> Result<Scored> {
         let start = Instant::now();
-        let mut stages = StageTimings::default();
-        let (features, degraded) = match observe(self.store.as_ref(), txn) {
-            Ok(Observed::Fresh(v)) => (v, false),
-            Ok(Observed::Duplicate) => return Ok(Scored::Duplicate),
-            Err(e) => match self.options.store_failure {
-                StoreFailure::FailClosed => return Err(e.into()),
+        let mut outcome = None;
+        let stored = self.store.with_state(&txn.card, &mut |state| {
+            outcome = Some(self.score_with_state(state, txn, false, start));
+        });
+        match (stored, outcome) {
+            (Ok(()), Some(scored)) => scored,
+            (Err(e), _) => match self.options.store_failure {
+                StoreFailure::FailClosed => Err(e.into()),
                 StoreFailure::FailOpen => {
                     tracing::warn!(error = %e, "state store unavailable: scoring without history");
-                    (extract(&CardState::default(), txn), true)
+                    self.score_with_state(&mut CardState::default(), txn, true, start)
                 }
             },
+            (Ok(()), None) => Err(EngineError::Poisoned),
+        }
+    }
+
+    /// [`Self::score`] against a state the caller holds (the stream worker
+    /// keeps a batch's states in memory and writes them after the batch's
+    /// decisions are committed). The state is updated with `txn`; a
+    /// `trans_num` it already holds gives [`Scored::Duplicate`].
+    pub fn score_with_state(
+        &self,
+        state: &mut CardState,
+        txn: &Transaction,
+        degraded: bool,
+        start: Instant,
+    ) -> Result<Scored> {
+        let mut stages = StageTimings::default();
+        let Some(features) = state.observe(txn) else {
+            return Ok(Scored::Duplicate);
         };
         stages.features_us = micros(start);
 
