@@ -126,6 +126,13 @@ pub fn candidates(kind: ModelKind, search: Search, seed: u64) -> Vec<Candidate> 
             linear(kind, "l2 1e-6, balanced classes", |p| {
                 p.class_weight = vigie_model::ClassWeight::Balanced;
             }),
+            linear(kind, "random Fourier features 512 (approximate RBF kernel)", |p| {
+                p.random_features = Some(RandomFeatures {
+                    dims: 512,
+                    gamma: 0.02,
+                    seed,
+                });
+            }),
         ],
         ModelKind::Svm => vec![
             linear(kind, "l2 1e-6", |_| {}),
