@@ -32,6 +32,9 @@ pub struct Metrics {
     pub recall_at_1pct_fpr: f64,
     /// Card precision top-100, averaged over days (Fraud Detection Handbook).
     pub card_precision_at_100: f64,
+    /// The best card precision top-100 any model could reach on this period
+    /// (a day with 3 compromised cards allows 3 %).
+    pub card_precision_at_100_max: f64,
     /// Share of the fraud amount flagged at the block threshold, percent.
     pub fraud_amount_caught_pct: f64,
     /// Transactions flagged at the block threshold.
@@ -73,6 +76,10 @@ pub fn evaluate(scores: &[f64], set: &LabeledSet, threshold: f64) -> Result<Metr
         threshold,
         recall_at_1pct_fpr: recall_at_fpr(scores, labels, 0.01)?,
         card_precision_at_100: card_precision_at_k(scores, labels, &set.cards, &set.days, 100)?,
+        card_precision_at_100_max: {
+            let perfect: Vec<f64> = labels.iter().map(|&l| f64::from(l)).collect();
+            card_precision_at_k(&perfect, labels, &set.cards, &set.days, 100)?
+        },
         fraud_amount_caught_pct: 100.0
             * fraud_amount_caught(scores, labels, &set.amounts, threshold)?,
         flagged: at.tp + at.fp,
