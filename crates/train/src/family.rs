@@ -17,6 +17,9 @@ pub enum Search {
     Quick,
     /// A small grid per family.
     Grid,
+    /// Deliberately small models (a few trees), for tests and smoke runs
+    /// only: fast, not good.
+    Smoke,
 }
 
 /// The parameters of one candidate.
@@ -126,13 +129,17 @@ pub fn candidates(kind: ModelKind, search: Search, seed: u64) -> Vec<Candidate> 
             linear(kind, "l2 1e-6, balanced classes", |p| {
                 p.class_weight = vigie_model::ClassWeight::Balanced;
             }),
-            linear(kind, "random Fourier features 512 (approximate RBF kernel)", |p| {
-                p.random_features = Some(RandomFeatures {
-                    dims: 512,
-                    gamma: 0.02,
-                    seed,
-                });
-            }),
+            linear(
+                kind,
+                "random Fourier features 512 (approximate RBF kernel)",
+                |p| {
+                    p.random_features = Some(RandomFeatures {
+                        dims: 512,
+                        gamma: 0.02,
+                        seed,
+                    });
+                },
+            ),
         ],
         ModelKind::Svm => vec![
             linear(kind, "l2 1e-6", |_| {}),
@@ -150,8 +157,23 @@ pub fn candidates(kind: ModelKind, search: Search, seed: u64) -> Vec<Candidate> 
             ),
         ],
     };
-    if search == Search::Quick {
-        list.truncate(1);
+    match search {
+        Search::Grid => {}
+        Search::Quick => list.truncate(1),
+        Search::Smoke => {
+            list.truncate(1);
+            for c in &mut list {
+                match &mut c.spec {
+                    Spec::Gbdt(p) => p.n_trees = 40,
+                    Spec::Forest(p) => {
+                        p.n_trees = 10;
+                        p.max_depth = Some(10);
+                    }
+                    Spec::Logreg(_) | Spec::Svm(_) => {}
+                }
+                c.label.push_str(" (smoke)");
+            }
+        }
     }
     list
 }

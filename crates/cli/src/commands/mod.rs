@@ -8,8 +8,8 @@ pub mod mlflow;
 pub mod models;
 pub mod registry;
 pub mod runs;
-pub mod train;
 pub mod stream;
+pub mod train;
 
 /// Formats a count with thousands separators (1,233,811).
 pub fn thousands(n: u64) -> String {

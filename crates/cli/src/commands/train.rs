@@ -45,7 +45,8 @@ pub struct TrainArgs {
     /// Share of the training rows, the most recent, used for validation.
     #[arg(long, default_value_t = 0.2)]
     pub valid_fraction: f64,
-    /// Hyper-parameter search: quick (one setting per family) or grid.
+    /// Hyper-parameter search: quick (one setting per family), grid, or smoke
+    /// (tiny models, for tests).
     #[arg(long, default_value = "grid")]
     pub search: String,
     /// Random seed.
@@ -173,7 +174,12 @@ pub fn run(cli: &Cli, args: &TrainArgs) -> Result<()> {
     let search = match args.search.as_str() {
         "quick" => Search::Quick,
         "grid" => Search::Grid,
-        other => return Err(UnusableInput(format!("--search {other}: use quick or grid")).into()),
+        "smoke" => Search::Smoke,
+        other => {
+            return Err(
+                UnusableInput(format!("--search {other}: use quick, grid or smoke")).into(),
+            );
+        }
     };
     let features = FeatureSet::parse(&args.features).map_err(|e| UnusableInput(e.to_string()))?;
     let name = ModelName::parse(&args.model_name).map_err(usable)?;
