@@ -11,6 +11,7 @@ mod data_dir;
 mod keys;
 mod logging;
 mod progress;
+mod serving;
 
 use std::process::ExitCode;
 
