@@ -69,6 +69,12 @@ pub struct DemoArgs {
     /// Random seed.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Train on the transactions before this date, replay the ones after.
+    #[arg(long, default_value = "2020-07-01")]
+    pub cut: String,
+    /// Hyper-parameter search for the four families: quick, grid or smoke.
+    #[arg(long, default_value = "quick")]
+    pub search: String,
 }
 
 /// `vigie ingest`.

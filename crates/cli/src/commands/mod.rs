@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod demo;
+mod demo_split;
 pub mod features;
 pub mod generate;
 pub mod ingest;
