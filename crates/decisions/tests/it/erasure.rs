@@ -1,0 +1,1 @@
+//! GDPR erasure leaves nothing findable by the card token.
