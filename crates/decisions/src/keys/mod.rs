@@ -129,8 +129,8 @@ impl KeyStore {
     /// this store, within the cache TTL in other processes.
     pub fn revoke(&self, id: &str) -> Result<bool> {
         let changed = self.log.writer().execute(
-            "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
-            &[id.into(), UnixMillis::now().0.into()],
+            "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            &[UnixMillis::now().0.into(), id.into()],
         )?;
         self.cache().remove(id);
         if changed == 0 && self.fetch(id)?.is_none() {

@@ -10,6 +10,13 @@
 //! lets an auditor holding a token check it was erased without the audit
 //! table listing tokens.)
 //!
+//! On SQLite the database runs with `secure_delete` (deleted content is
+//! overwritten with zeros) and an erasure ends with a WAL checkpoint that
+//! truncates the log file, so the erased rows leave the files on disk too
+//! (unless another process holds an old read snapshot at that moment: the
+//! next checkpoint finishes the job). On PostgreSQL deleted tuples stay in
+//! the table's pages until (auto)vacuum reclaims them.
+//!
 //! Decisions still queued in a [`crate::BatchWriter`] are not in the
 //! database yet: flush the writer before erasing.
 
@@ -19,6 +26,7 @@ use vigie_types::CardToken;
 use super::DecisionLog;
 use super::rows::check_actor;
 use crate::error::Result;
+use crate::store::conn::BackendKind;
 use crate::time::UnixMillis;
 
 const ERASE_STATEMENTS: [&str; 2] = [
@@ -35,7 +43,7 @@ impl DecisionLog {
         check_actor(actor)?;
         let token = card.to_string();
         let token_hash = hex::encode(Sha256::digest(token.as_bytes()));
-        self.writer().write_tx(|c| {
+        let erased = self.writer().write_tx(|c| {
             for sql in ERASE_STATEMENTS {
                 c.execute(sql, &[token.as_str().into()])?;
             }
@@ -54,7 +62,20 @@ impl DecisionLog {
                 ],
             )?;
             Ok(erased)
-        })
+        })?;
+        if self.shared.backend == BackendKind::Sqlite {
+            let busy = self
+                .writer()
+                .query_opt("PRAGMA wal_checkpoint(TRUNCATE)", &[])?
+                .map(|row| row.int(0))
+                .transpose()?;
+            if busy != Some(0) {
+                tracing::warn!(
+                    "WAL checkpoint after erasure was blocked by a reader; the next checkpoint completes it"
+                );
+            }
+        }
+        Ok(erased)
     }
 
     /// How many erasures were recorded for `card` (by its hash).

@@ -158,7 +158,7 @@ impl std::fmt::Debug for Conn {
 
 impl Conn {
     /// Opens (creating if needed) a SQLite database file with WAL journaling,
-    /// `synchronous=FULL`, foreign keys and a busy timeout.
+    /// `synchronous=FULL`, foreign keys, `secure_delete` and a busy timeout.
     pub(crate) fn open_sqlite(path: &std::path::Path) -> Result<Self> {
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
@@ -169,7 +169,11 @@ impl Conn {
                 message: format!("SQLite refused WAL journaling (mode is {mode})"),
             });
         }
-        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+        // secure_delete: erased rows are overwritten with zeros, not left
+        // in free pages (GDPR erasure, see `log/erase.rs`).
+        conn.execute_batch(
+            "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
+        )?;
         Ok(Self::Sqlite(conn))
     }
 

@@ -236,3 +236,64 @@ pub fn wait_until(within: Duration, mut condition: impl FnMut() -> bool) -> bool
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// The tables of the decision log.
+pub const TABLES: [&str; 6] = [
+    "decisions",
+    "stream_positions",
+    "feedback",
+    "feedback_history",
+    "api_keys",
+    "erasures",
+];
+
+impl TestLog {
+    /// Every row of every table, as text (to search for a value anywhere).
+    pub fn all_rows_text(&self) -> String {
+        let mut out = String::new();
+        match &self.config.database_url {
+            None => {
+                let conn = self.sqlite();
+                for table in TABLES {
+                    let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
+                    let width = stmt.column_count();
+                    let mut rows = stmt.query([]).unwrap();
+                    while let Some(row) = rows.next().unwrap() {
+                        for i in 0..width {
+                            let value: rusqlite::types::Value = row.get(i).unwrap();
+                            out.push_str(&format!("{value:?}|"));
+                        }
+                        out.push('\n');
+                    }
+                }
+            }
+            Some(url) => {
+                let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                for table in TABLES {
+                    for row in client
+                        .query(&format!("SELECT t::text FROM {table} t"), &[])
+                        .unwrap()
+                    {
+                        out.push_str(row.get::<_, &str>(0));
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The bytes of every file of the SQLite database (main file, WAL, ...).
+    pub fn sqlite_file_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(&self.config.data_dir).unwrap() {
+            bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+        }
+        bytes
+    }
+}
+
+/// Whether `needle` occurs in `haystack`.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
