@@ -4,10 +4,12 @@ pub mod demo;
 pub mod features;
 pub mod generate;
 pub mod ingest;
+pub mod keys;
 pub mod mlflow;
 pub mod models;
 pub mod registry;
 pub mod runs;
+pub mod serve;
 pub mod stream;
 pub mod train;
 
