@@ -58,6 +58,10 @@ pub enum Command {
     Mlflow(crate::commands::mlflow::MlflowArgs),
     /// The streaming mode on NATS JetStream: publish transactions.
     Stream(crate::commands::stream::StreamArgs),
+    /// The HTTP scoring service on the registry's champion model.
+    Serve(crate::commands::serve::ServeArgs),
+    /// API keys for `vigie serve`: create, list, revoke.
+    Keys(crate::commands::keys::KeysArgs),
 }
 
 /// `vigie demo`.

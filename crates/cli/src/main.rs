@@ -37,6 +37,8 @@ fn main() -> ExitCode {
         Command::Models(args) => commands::models::run(&cli, args),
         Command::Mlflow(args) => commands::mlflow::run(&cli, args),
         Command::Stream(args) => commands::stream::run(&cli, args),
+        Command::Serve(args) => commands::serve::run(&cli, args),
+        Command::Keys(args) => commands::keys::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

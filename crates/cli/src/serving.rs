@@ -1,9 +1,6 @@
 //! What the serving commands (`serve`, `stream score`, `demo`) share:
 //! loading a model by alias from the registry, the rules file and the warm
 //! card state.
-//!
-//! (Until `serve` and `stream score` land, nothing calls these yet.)
-#![allow(dead_code)]
 
 use std::path::Path;
 

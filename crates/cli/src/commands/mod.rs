@@ -5,10 +5,12 @@ mod demo_split;
 pub mod features;
 pub mod generate;
 pub mod ingest;
+pub mod keys;
 pub mod mlflow;
 pub mod models;
 pub mod registry;
 pub mod runs;
+pub mod serve;
 pub mod stream;
 pub mod train;
 
