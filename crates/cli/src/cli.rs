@@ -58,6 +58,9 @@ pub enum Command {
     Mlflow(crate::commands::mlflow::MlflowArgs),
     /// The streaming mode on NATS JetStream: publish transactions.
     Stream(crate::commands::stream::StreamArgs),
+    /// Load-test a scoring endpoint: replay a transaction file at a fixed
+    /// rate (open loop) and report throughput, latency and decisions.
+    Replay(crate::commands::replay::ReplayArgs),
 }
 
 /// `vigie demo`.

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Command::Models(args) => commands::models::run(&cli, args),
         Command::Mlflow(args) => commands::mlflow::run(&cli, args),
         Command::Stream(args) => commands::stream::run(&cli, args),
+        Command::Replay(args) => commands::replay::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

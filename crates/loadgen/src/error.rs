@@ -16,20 +16,20 @@ pub enum ReplayError {
     #[error("invalid target URL: {0}")]
     InvalidUrl(String),
     /// The transaction file could not be opened or read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {reason}")]
     Io {
         /// The file.
         path: PathBuf,
         /// What went wrong.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// The CSV layer refused the file (broken quoting, ragged row...).
-    #[error("{path}: {source}")]
+    #[error("{path}: {reason}")]
     Csv {
         /// The file.
         path: PathBuf,
         /// What went wrong, with its position.
-        source: csv::Error,
+        reason: csv::Error,
     },
     /// The header lacks a column the scoring request needs.
     #[error("{path}: no `{column}` column in the header")]
@@ -54,12 +54,12 @@ pub enum ReplayError {
     EmptyWorkload(String),
     /// The target could not be resolved or connected to before the clock
     /// started.
-    #[error("cannot connect to {authority}: {source}")]
+    #[error("cannot connect to {authority}: {reason}")]
     Connect {
         /// `host:port` of the target.
         authority: String,
         /// What went wrong.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// The runtime or a thread could not be started.
     #[error("load generator runtime: {0}")]

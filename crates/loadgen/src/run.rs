@@ -256,9 +256,9 @@ async fn run(
     planned: u64,
     events: &mpsc::Sender<Event>,
 ) -> Result<()> {
-    let connect_error = |source| ReplayError::Connect {
+    let connect_error = |reason| ReplayError::Connect {
         authority: target.authority.clone(),
-        source,
+        reason,
     };
     let addr = tokio::net::lookup_host((target.host.as_str(), target.port))
         .await

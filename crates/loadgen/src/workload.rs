@@ -82,18 +82,18 @@ impl Workload {
     /// Reads up to `limit` rows (in event-time order) of a Kaggle-layout
     /// CSV file. A file already in time order is read only as far as needed.
     pub fn load(path: &Path, limit: Option<u64>) -> Result<Self> {
-        let file = File::open(path).map_err(|source| ReplayError::Io {
+        let file = File::open(path).map_err(|reason| ReplayError::Io {
             path: path.to_path_buf(),
-            source,
+            reason,
         })?;
         Self::read(BufReader::with_capacity(1 << 20, file), path, limit)
     }
 
     /// As [`Workload::load`], from any reader (`path` names it in errors).
     pub fn read(reader: impl std::io::Read, path: &Path, limit: Option<u64>) -> Result<Self> {
-        let csv_error = |source| ReplayError::Csv {
+        let csv_error = |reason| ReplayError::Csv {
             path: path.to_path_buf(),
-            source,
+            reason,
         };
         let mut csv = csv::ReaderBuilder::new().from_reader(reader);
         let columns = Columns::from_header(csv.byte_headers().map_err(csv_error)?, path)?;

@@ -7,6 +7,7 @@ pub mod ingest;
 pub mod mlflow;
 pub mod models;
 pub mod registry;
+pub mod replay;
 pub mod runs;
 pub mod stream;
 pub mod train;
