@@ -70,12 +70,13 @@ impl Connection {
         Ok(())
     }
 
-    /// Sends `body` and reads the whole answer, within the timeout (counted
-    /// from now). Any failure drops the connection.
+    /// Sends `body` and reads the whole answer before `deadline`. Any
+    /// failure drops the connection.
     pub(crate) async fn send(
         &mut self,
         template: &RequestTemplate,
         body: Bytes,
+        deadline: Instant,
     ) -> (Outcome, Instant) {
         let Some(sender) = &mut self.sender else {
             return (Outcome::Failed(ErrorKind::Io), Instant::now());
@@ -95,7 +96,7 @@ impl Connection {
             let body = response.into_body().collect().await?.to_bytes();
             Ok::<_, hyper::Error>((status, body))
         };
-        let result = tokio::time::timeout(template.timeout, exchange).await;
+        let result = tokio::time::timeout_at(deadline.into(), exchange).await;
         let finished = Instant::now();
         let outcome = match result {
             Err(_) => Outcome::Failed(ErrorKind::Timeout),

@@ -28,8 +28,10 @@ pub struct ReplayOptions {
     pub connections: usize,
     /// Sent as `Authorization: Bearer <key>` when set.
     pub api_key: Option<String>,
-    /// A request without a complete answer after this long counts as a
-    /// `timeout` error (its connection is replaced).
+    /// A request without a complete answer this long after its intended
+    /// send time counts as a `timeout` error (its connection is replaced;
+    /// one still waiting for a connection by then is not sent). So a run
+    /// ends at most this long after its last request is due.
     pub timeout: Duration,
     /// Requests due in this first part of the run are sent and counted but
     /// left out of the latency percentiles (connection and cache warm-up).

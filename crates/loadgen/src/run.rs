@@ -19,7 +19,7 @@ use crate::client::{Connection, RequestTemplate, connect};
 use crate::error::{ReplayError, Result};
 use crate::options::{ReplayOptions, Target};
 use crate::report::{Progress, ReplayReport};
-use crate::stats::{Stats, Timing};
+use crate::stats::{ErrorKind, Stats, Timing};
 use crate::workload::Workload;
 
 /// How often the progress callback is called.
@@ -132,12 +132,11 @@ impl Shared {
             if due > now {
                 std::thread::sleep(due - now);
             }
-            let outstanding = index - self.finished.load(Ordering::Acquire);
+            let outstanding = index.saturating_sub(self.finished.load(Ordering::Acquire));
             if outstanding >= self.max_in_flight {
                 let oldest = self.next.fetch_add(1, Ordering::AcqRel);
                 if oldest < self.planned {
-                    self.stats()
-                        .record_not_sent(crate::stats::ErrorKind::InFlightCap);
+                    self.stats().record_not_sent(ErrorKind::InFlightCap);
                     self.finished.fetch_add(1, Ordering::AcqRel);
                 }
             } else {
@@ -162,18 +161,27 @@ impl Shared {
             }
             let request = &self.workload.requests()[index as usize];
             let intended = self.intended(index);
-            match connection.ready(template).await {
-                Err(kind) => self.stats().record_not_sent(kind),
-                Ok(()) => {
-                    let written = Instant::now();
-                    self.stats().record_sent();
-                    let (outcome, finished) = connection.send(template, request.body.clone()).await;
-                    let timing = Timing {
-                        intended,
-                        written,
-                        finished,
-                    };
-                    self.stats().record(timing, outcome, request.is_fraud);
+            let deadline = intended + template.timeout;
+            let expired = || Instant::now() >= deadline;
+            if expired() {
+                self.stats().record_not_sent(ErrorKind::Timeout);
+            } else {
+                match connection.ready(template).await {
+                    Err(kind) => self.stats().record_not_sent(kind),
+                    Ok(()) if expired() => self.stats().record_not_sent(ErrorKind::Timeout),
+                    Ok(()) => {
+                        let written = Instant::now();
+                        self.stats().record_sent();
+                        let (outcome, finished) = connection
+                            .send(template, request.body.clone(), deadline)
+                            .await;
+                        let timing = Timing {
+                            intended,
+                            written,
+                            finished,
+                        };
+                        self.stats().record(timing, outcome, request.is_fraud);
+                    }
                 }
             }
             self.finished.fetch_add(1, Ordering::AcqRel);

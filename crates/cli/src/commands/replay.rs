@@ -47,7 +47,8 @@ pub struct ReplayArgs {
         value_name = "KEY"
     )]
     pub api_key: Option<String>,
-    /// Seconds before an unanswered request counts as a timeout.
+    /// Seconds after its intended send time at which an unanswered request
+    /// counts as a timeout (one still waiting for a connection is not sent).
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub timeout: f64,
     /// Seconds at the start whose requests are left out of the percentiles.

@@ -290,3 +290,25 @@ fn an_unreachable_target_fails_before_the_clock_starts() {
 
     assert!(matches!(err, ReplayError::Connect { .. }), "{err}");
 }
+
+#[test]
+fn timeouts_count_from_the_intended_time_and_expired_requests_are_not_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = support::write_csv(&dir, &support::rows(50));
+    let (_never_opened, hold) = watch::channel(false);
+    let double = support::start(Behaviour {
+        hold: Some(hold),
+        ..Behaviour::default()
+    });
+    // All 50 fall due within 50 µs; the first one sent is held past the
+    // timeout, by which time the others have expired while waiting.
+    let mut opts = options(&double.url, &file, 1_000_000.0);
+    opts.connections = 1;
+    opts.timeout = Duration::from_millis(300);
+
+    let report = replay(&opts, |_| {}).unwrap();
+
+    assert_eq!(report.errors.get("timeout"), Some(&50), "{report:?}");
+    assert_eq!(report.answered, 0);
+    assert!(report.sent >= 1 && report.sent < 50, "{report:?}");
+}
