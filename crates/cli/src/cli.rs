@@ -62,6 +62,9 @@ pub enum Command {
     Serve(crate::commands::serve::ServeArgs),
     /// API keys for `vigie serve`: create, list, revoke.
     Keys(crate::commands::keys::KeysArgs),
+    /// Load-test a scoring endpoint: replay a transaction file at a fixed
+    /// rate (open loop) and report throughput, latency and decisions.
+    Replay(crate::commands::replay::ReplayArgs),
 }
 
 /// `vigie demo`.

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::Stream(args) => commands::stream::run(&cli, args),
         Command::Serve(args) => commands::serve::run(&cli, args),
         Command::Keys(args) => commands::keys::run(&cli, args),
+        Command::Replay(args) => commands::replay::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod mlflow;
 pub mod models;
 pub mod registry;
+pub mod replay;
 pub mod runs;
 pub mod serve;
 pub mod stream;
