@@ -144,10 +144,37 @@ impl Row {
     }
 }
 
+/// A PostgreSQL session.
+pub(crate) struct PgConn {
+    client: postgres::Client,
+    /// A statement failed with a connection error: reconnect before the next.
+    lost: bool,
+}
+
+impl PgConn {
+    /// Runs `call`, noting when its error may mean the session is gone: the
+    /// client closed, an error without SQLSTATE (I/O, protocol), or class
+    /// 08 (connection exception) / 57P (operator intervention, e.g. a server
+    /// shutdown). A needless reconnect costs one connection; a missed one
+    /// would fail every later statement.
+    fn run<T>(
+        &mut self,
+        call: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error>,
+    ) -> Result<T> {
+        call(&mut self.client).map_err(|err| {
+            let code = err.code().map(|c| c.code());
+            if err.is_closed() || code.is_none_or(|c| c.starts_with("08") || c.starts_with("57P")) {
+                self.lost = true;
+            }
+            err.into()
+        })
+    }
+}
+
 /// A database connection of either kind.
 pub(crate) enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(Box<postgres::Client>),
+    Postgres(Box<PgConn>),
 }
 
 impl std::fmt::Debug for Conn {
@@ -162,8 +189,7 @@ impl Conn {
     pub(crate) fn open_sqlite(path: &std::path::Path) -> Result<Self> {
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
-        // journal_mode answers with the mode in force: check it took.
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        let mode = enable_wal(&conn)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(DecisionError::Config {
                 message: format!("SQLite refused WAL journaling (mode is {mode})"),
@@ -180,7 +206,10 @@ impl Conn {
     /// Connects to PostgreSQL (`postgres://user@host:port/db?options=...`), without TLS.
     pub(crate) fn open_postgres(url: &str) -> Result<Self> {
         let client = postgres::Client::connect(url, postgres::NoTls)?;
-        Ok(Self::Postgres(Box::new(client)))
+        Ok(Self::Postgres(Box::new(PgConn {
+            client,
+            lost: false,
+        })))
     }
 
     /// Which database this is.
@@ -191,11 +220,20 @@ impl Conn {
         }
     }
 
+    /// Whether the connection is lost (PostgreSQL closed it, or a statement
+    /// failed in a way that ends the session); a SQLite file never is.
+    pub(crate) fn is_lost(&self) -> bool {
+        match self {
+            Self::Sqlite(_) => false,
+            Self::Postgres(c) => c.lost || c.client.is_closed(),
+        }
+    }
+
     /// Runs one or more statements without parameters.
     pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
         match self {
             Self::Sqlite(c) => c.execute_batch(sql)?,
-            Self::Postgres(c) => c.batch_execute(sql)?,
+            Self::Postgres(c) => c.run(|client| client.batch_execute(sql))?,
         }
         Ok(())
     }
@@ -208,7 +246,7 @@ impl Conn {
                 let changed = c.execute(sql, rusqlite::params_from_iter(values.iter()))?;
                 Ok(changed as u64)
             }
-            Self::Postgres(c) => Ok(c.execute(sql, &pg_params(params))?),
+            Self::Postgres(c) => c.run(|client| client.execute(sql, &pg_params(params))),
         }
     }
 
@@ -224,12 +262,13 @@ impl Conn {
                     changed.push(stmt.execute(rusqlite::params_from_iter(values.iter()))? as u64);
                 }
             }
-            Self::Postgres(c) => {
-                let stmt = c.prepare(sql)?;
+            Self::Postgres(c) => c.run(|client| {
+                let stmt = client.prepare(sql)?;
                 for params in runs {
-                    changed.push(c.execute(&stmt, &pg_params(params))?);
+                    changed.push(client.execute(&stmt, &pg_params(params))?);
                 }
-            }
+                Ok(())
+            })?,
         }
         Ok(changed)
     }
@@ -253,7 +292,7 @@ impl Conn {
                 Ok(out)
             }
             Self::Postgres(c) => {
-                let rows = c.query(sql, &pg_params(params))?;
+                let rows = c.run(|client| client.query(sql, &pg_params(params)))?;
                 rows.iter().map(pg_row).collect()
             }
         }
@@ -285,6 +324,31 @@ impl Conn {
                 }
                 Err(err)
             }
+        }
+    }
+}
+
+/// Switches a SQLite file to WAL journaling; returns the mode in force.
+///
+/// Switching needs an exclusive lock, and SQLite may answer `SQLITE_BUSY`
+/// at once (without the busy handler) while another process opens the same
+/// new file: retry until the busy timeout.
+fn enable_wal(conn: &rusqlite::Connection) -> Result<String> {
+    let deadline = std::time::Instant::now() + SQLITE_BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(mode) => return Ok(mode),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            Err(e) => return Err(e.into()),
         }
     }
 }

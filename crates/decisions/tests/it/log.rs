@@ -361,3 +361,26 @@ fn migrations_apply_once_even_when_processes_race(backend: Backend) {
     // And opening again later is a no-op.
     assert_eq!(t.open().count().unwrap(), 1);
 }
+
+#[test]
+fn a_lost_postgres_connection_is_reopened() {
+    let Some(t) = TestLog::new(Backend::Postgres) else {
+        return;
+    };
+    let log = t.open();
+    let first = decisions(1, card());
+    log.write_batch(&first, None).unwrap();
+    assert_eq!(
+        t.kill_postgres_connections(),
+        2,
+        "the writer and the reader"
+    );
+    // The first statement on a killed connection may fail; the next one
+    // runs on a new connection.
+    let second = decisions(1, card());
+    let wrote = (0..2).any(|_| log.write_batch(&second, None).is_ok());
+    assert!(wrote, "writes resume after a reconnect");
+    let read = (0..2).find_map(|_| log.get(&second[0].record.trans_num).ok());
+    assert_eq!(read.flatten().unwrap().record, second[0].record);
+    assert_eq!(log.count().unwrap(), 2);
+}
