@@ -6,7 +6,7 @@ use vigie_types::{Label, TransNum};
 
 use crate::error::{DecisionError, Result};
 use crate::record::{DecisionSource, Feedback, LoggedDecision, StoredDecision};
-use crate::store::conn::{Param, Row};
+use crate::store::values::{Param, Row};
 use crate::time::UnixMillis;
 
 /// Inserts one decision; keeps the first when the `trans_num` is known.

@@ -4,7 +4,7 @@ use super::DecisionLog;
 use super::rows::{INSERT_DECISION, insert_params};
 use crate::error::{DecisionError, Result};
 use crate::record::{LoggedDecision, StreamPosition, WriteOutcome};
-use crate::store::conn::Param;
+use crate::store::values::Param;
 use crate::time::UnixMillis;
 
 /// Moves a consumer's position forward, never back.
