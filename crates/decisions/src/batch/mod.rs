@@ -101,6 +101,15 @@ struct Handle {
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
+impl Drop for Handle {
+    /// The last handle is gone without `shutdown`: the worker drains what is
+    /// queued (the channel is closed) and must not retry a dead database
+    /// forever in a detached thread.
+    fn drop(&mut self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+    }
+}
+
 impl std::fmt::Debug for BatchWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BatchWriter")
