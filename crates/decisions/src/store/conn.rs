@@ -16,6 +16,7 @@
 //! if called from inside another one: async callers must use
 //! `tokio::task::spawn_blocking`.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use super::values::{Param, Row, pg_params, pg_row, sqlite_cell, sqlite_params};
@@ -33,11 +34,17 @@ pub(crate) enum BackendKind {
     Postgres,
 }
 
+/// Prepared statements a PostgreSQL session keeps (a query then costs one
+/// round trip instead of two); beyond this many the cache starts over.
+const PG_STATEMENT_CACHE: usize = 64;
+
 /// A PostgreSQL session.
 pub(crate) struct PgConn {
     client: postgres::Client,
     /// A statement failed with a connection error: reconnect before the next.
     lost: bool,
+    /// Prepared statements by SQL text.
+    statements: HashMap<String, postgres::Statement>,
 }
 
 impl PgConn {
@@ -57,6 +64,26 @@ impl PgConn {
             }
             err.into()
         })
+    }
+
+    /// Runs `call` with `sql` prepared once per session.
+    fn run_prepared<T>(
+        &mut self,
+        sql: &str,
+        call: impl FnOnce(&mut postgres::Client, &postgres::Statement) -> Result<T, postgres::Error>,
+    ) -> Result<T> {
+        let statement = match self.statements.get(sql) {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = self.run(|client| client.prepare(sql))?;
+                if self.statements.len() >= PG_STATEMENT_CACHE {
+                    self.statements.clear();
+                }
+                self.statements.insert(sql.to_owned(), statement.clone());
+                statement
+            }
+        };
+        self.run(|client| call(client, &statement))
     }
 }
 
@@ -98,6 +125,7 @@ impl Conn {
         Ok(Self::Postgres(Box::new(PgConn {
             client,
             lost: false,
+            statements: HashMap::new(),
         })))
     }
 
@@ -135,31 +163,10 @@ impl Conn {
                 let changed = c.execute(sql, rusqlite::params_from_iter(values.iter()))?;
                 Ok(changed as u64)
             }
-            Self::Postgres(c) => c.run(|client| client.execute(sql, &pg_params(params))),
+            Self::Postgres(c) => c.run_prepared(sql, |client, statement| {
+                client.execute(statement, &pg_params(params))
+            }),
         }
-    }
-
-    /// Runs one statement once per parameter list, prepared once; returns
-    /// the number of rows each run changed.
-    pub(crate) fn execute_each(&mut self, sql: &str, runs: &[Vec<Param>]) -> Result<Vec<u64>> {
-        let mut changed = Vec::with_capacity(runs.len());
-        match self {
-            Self::Sqlite(c) => {
-                let mut stmt = c.prepare(sql)?;
-                for params in runs {
-                    let values = sqlite_params(params);
-                    changed.push(stmt.execute(rusqlite::params_from_iter(values.iter()))? as u64);
-                }
-            }
-            Self::Postgres(c) => c.run(|client| {
-                let stmt = client.prepare(sql)?;
-                for params in runs {
-                    changed.push(client.execute(&stmt, &pg_params(params))?);
-                }
-                Ok(())
-            })?,
-        }
-        Ok(changed)
     }
 
     /// Runs a query and collects its rows.
@@ -181,7 +188,9 @@ impl Conn {
                 Ok(out)
             }
             Self::Postgres(c) => {
-                let rows = c.run(|client| client.query(sql, &pg_params(params)))?;
+                let rows = c.run_prepared(sql, |client, statement| {
+                    client.query(statement, &pg_params(params))
+                })?;
                 rows.iter().map(pg_row).collect()
             }
         }

@@ -76,8 +76,10 @@ fn write_batch_is_idempotent_and_keeps_the_first_decision(backend: Backend) {
         })
         .collect();
     let fresh = decisions(1, card()).remove(0);
+    let mut fresh_retry = fresh.clone();
+    fresh_retry.record.score = 0.5;
     again.push(fresh.clone());
-    again.push(fresh.clone());
+    again.push(fresh_retry);
     let outcome = log.write_batch(&again, None).unwrap();
     assert_eq!(outcome.inserted, vec![fresh.record.trans_num]);
     let mut expected_existing = ids.clone();
@@ -87,6 +89,8 @@ fn write_batch_is_idempotent_and_keeps_the_first_decision(backend: Backend) {
         let stored = log.get(&original.record.trans_num).unwrap().unwrap();
         assert_eq!(stored.record, original.record, "the first decision stands");
     }
+    let stored = log.get(&fresh.record.trans_num).unwrap().unwrap();
+    assert_eq!(stored.record, fresh.record, "the first in the batch stands");
     assert_eq!(log.count().unwrap(), 4);
 }
 
