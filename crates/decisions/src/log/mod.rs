@@ -47,6 +47,8 @@ struct Shared {
     writer: Mutex<Conn>,
     reader: Mutex<Conn>,
     backend: BackendKind,
+    /// Where to reconnect (PostgreSQL only).
+    database_url: Option<String>,
 }
 
 impl std::fmt::Debug for DecisionLog {
@@ -90,6 +92,7 @@ impl DecisionLog {
                 writer: Mutex::new(writer),
                 reader: Mutex::new(reader),
                 backend,
+                database_url: config.database_url.clone(),
             }),
         })
     }
@@ -112,12 +115,32 @@ impl DecisionLog {
     /// transaction behind: `write_tx` rolls back on error, and a panic
     /// inside a transaction is answered by a rollback here.
     pub(crate) fn writer(&self) -> MutexGuard<'_, Conn> {
-        lock_recovering(&self.shared.writer)
+        self.connection(&self.shared.writer)
     }
 
     /// The read connection.
     pub(crate) fn reader(&self) -> MutexGuard<'_, Conn> {
-        lock_recovering(&self.shared.reader)
+        self.connection(&self.shared.reader)
+    }
+
+    /// Locks a connection; a PostgreSQL connection the server closed
+    /// (restart, failover, idle timeout) is replaced by a new one first. If
+    /// reconnecting fails the closed connection stays, its next statement
+    /// fails with a database error, and the next call tries again.
+    fn connection<'a>(&self, mutex: &'a Mutex<Conn>) -> MutexGuard<'a, Conn> {
+        let mut guard = lock_recovering(mutex);
+        if guard.is_lost()
+            && let Some(url) = &self.shared.database_url
+        {
+            match Conn::open_postgres(url) {
+                Ok(fresh) => {
+                    tracing::info!("reconnected to PostgreSQL");
+                    *guard = fresh;
+                }
+                Err(err) => tracing::warn!(error = %err, "cannot reconnect to PostgreSQL"),
+            }
+        }
+        guard
     }
 }
 

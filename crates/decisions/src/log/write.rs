@@ -1,10 +1,12 @@
 //! Writing decisions and stream positions: one transaction per batch.
 
 use super::DecisionLog;
-use super::rows::{INSERT_DECISION, insert_params};
+use std::collections::HashSet;
+
+use super::rows::{INSERT_CHUNK, insert_decisions_sql, insert_params};
 use crate::error::{DecisionError, Result};
 use crate::record::{LoggedDecision, StreamPosition, WriteOutcome};
-use crate::store::conn::Param;
+use crate::store::values::Param;
 use crate::time::UnixMillis;
 
 /// Moves a consumer's position forward, never back.
@@ -35,17 +37,26 @@ impl DecisionLog {
             .map(|d| insert_params(d, logged_at))
             .collect::<Result<Vec<_>>>()?;
         let position = position.map(position_params).transpose()?;
-        let changed = self.writer().write_tx(|c| {
-            let changed = c.execute_each(INSERT_DECISION, &rows)?;
+        let inserted = self.writer().write_tx(|c| {
+            let mut inserted = HashSet::with_capacity(rows.len());
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                let sql = insert_decisions_sql(chunk.len());
+                let params: Vec<Param> = chunk.iter().flatten().cloned().collect();
+                for row in c.query(&sql, &params)? {
+                    inserted.insert(row.text(0)?);
+                }
+            }
             if let Some(params) = &position {
                 c.execute(UPSERT_POSITION, params)?;
             }
-            Ok(changed)
+            Ok(inserted)
         })?;
+        let mut inserted = inserted;
         let mut outcome = WriteOutcome::default();
-        for (logged, changed) in batch.iter().zip(changed) {
+        for logged in batch {
             let trans_num = logged.record.trans_num;
-            if changed > 0 {
+            // `remove`: a trans_num repeated in the batch was inserted once.
+            if inserted.remove(&trans_num.to_string()) {
                 outcome.inserted.push(trans_num);
             } else {
                 outcome.existing.push(trans_num);

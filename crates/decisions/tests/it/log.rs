@@ -76,8 +76,10 @@ fn write_batch_is_idempotent_and_keeps_the_first_decision(backend: Backend) {
         })
         .collect();
     let fresh = decisions(1, card()).remove(0);
+    let mut fresh_retry = fresh.clone();
+    fresh_retry.record.score = 0.5;
     again.push(fresh.clone());
-    again.push(fresh.clone());
+    again.push(fresh_retry);
     let outcome = log.write_batch(&again, None).unwrap();
     assert_eq!(outcome.inserted, vec![fresh.record.trans_num]);
     let mut expected_existing = ids.clone();
@@ -87,6 +89,8 @@ fn write_batch_is_idempotent_and_keeps_the_first_decision(backend: Backend) {
         let stored = log.get(&original.record.trans_num).unwrap().unwrap();
         assert_eq!(stored.record, original.record, "the first decision stands");
     }
+    let stored = log.get(&fresh.record.trans_num).unwrap().unwrap();
+    assert_eq!(stored.record, fresh.record, "the first in the batch stands");
     assert_eq!(log.count().unwrap(), 4);
 }
 
@@ -360,4 +364,27 @@ fn migrations_apply_once_even_when_processes_race(backend: Backend) {
     }
     // And opening again later is a no-op.
     assert_eq!(t.open().count().unwrap(), 1);
+}
+
+#[test]
+fn a_lost_postgres_connection_is_reopened() {
+    let Some(t) = TestLog::new(Backend::Postgres) else {
+        return;
+    };
+    let log = t.open();
+    let first = decisions(1, card());
+    log.write_batch(&first, None).unwrap();
+    assert_eq!(
+        t.kill_postgres_connections(),
+        2,
+        "the writer and the reader"
+    );
+    // The first statement on a killed connection may fail; the next one
+    // runs on a new connection.
+    let second = decisions(1, card());
+    let wrote = (0..2).any(|_| log.write_batch(&second, None).is_ok());
+    assert!(wrote, "writes resume after a reconnect");
+    let read = (0..2).find_map(|_| log.get(&second[0].record.trans_num).ok());
+    assert_eq!(read.flatten().unwrap().record, second[0].record);
+    assert_eq!(log.count().unwrap(), 2);
 }
