@@ -11,9 +11,9 @@ mod erase;
 mod feedback;
 mod read;
 mod rows;
+mod write;
 
 pub(crate) use rows::check_text;
-mod write;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,8 +22,8 @@ use crate::error::{DecisionError, Result};
 use crate::store::conn::{BackendKind, Conn};
 use crate::store::migrate::migrate;
 
-/// Where the decision log lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the decision log lives. Its `Debug` hides a password in the URL.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DecisionLogConfig {
     /// Directory of the SQLite file `decisions.sqlite` (created if needed);
     /// unused when `database_url` is set.
@@ -35,6 +35,18 @@ pub struct DecisionLogConfig {
 impl DecisionLogConfig {
     /// The SQLite file's name inside `data_dir`.
     pub const SQLITE_FILE: &'static str = "decisions.sqlite";
+}
+
+impl std::fmt::Debug for DecisionLogConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecisionLogConfig")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_password),
+            )
+            .finish()
+    }
 }
 
 /// The decision log. Cheap to clone; `Send + Sync`.
@@ -155,5 +167,39 @@ fn lock_recovering(mutex: &Mutex<Conn>) -> MutexGuard<'_, Conn> {
             let _ = guard.batch("ROLLBACK");
             guard
         }
+    }
+}
+
+/// `scheme://user:secret@host/...` -> `scheme://user:***@host/...`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_password;
+
+    #[test]
+    fn a_password_in_the_url_is_hidden() {
+        assert_eq!(
+            redact_password("postgres://vigie:s3cr@t@db:5432/vigie?sslmode=disable"),
+            "postgres://vigie:***@db:5432/vigie?sslmode=disable"
+        );
+        assert_eq!(
+            redact_password("postgres://vigie@db/x"),
+            "postgres://vigie@db/x"
+        );
+        assert_eq!(redact_password("postgres://db/x"), "postgres://db/x");
+        assert_eq!(redact_password("not a url"), "not a url");
     }
 }

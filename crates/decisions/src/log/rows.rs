@@ -18,9 +18,18 @@ const DECISION_COLUMNS: &str = "trans_num, card_token, event_time, amount_cents,
 /// Parameters per decision row.
 pub(super) const DECISION_PARAMS: usize = 22;
 
-/// Decisions per `INSERT` statement (22 parameters each: well under SQLite's
-/// 32766 and PostgreSQL's 65535 parameter limits).
-pub(super) const INSERT_CHUNK: usize = 256;
+/// Decisions per `INSERT` statement on PostgreSQL: one round trip per 256
+/// (22 parameters each, well under the 65535 parameter limit).
+pub(super) const PG_INSERT_CHUNK: usize = 256;
+
+/// Inserts one decision, keeping the first decision of a known `trans_num`.
+pub(super) fn insert_decision_sql() -> String {
+    format!(
+        "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ({}) \
+         ON CONFLICT (trans_num) DO NOTHING",
+        placeholders(1, DECISION_PARAMS)
+    )
+}
 
 /// Inserts `rows` decisions in one statement, keeping the first decision of
 /// a known `trans_num` (or of one repeated in the statement), and returns

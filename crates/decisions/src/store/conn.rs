@@ -169,6 +169,28 @@ impl Conn {
         }
     }
 
+    /// Runs one statement once per parameter list, prepared once; returns
+    /// the number of rows each run changed.
+    pub(crate) fn execute_each(&mut self, sql: &str, runs: &[Vec<Param>]) -> Result<Vec<u64>> {
+        let mut changed = Vec::with_capacity(runs.len());
+        match self {
+            Self::Sqlite(c) => {
+                let mut stmt = c.prepare(sql)?;
+                for params in runs {
+                    let values = sqlite_params(params);
+                    changed.push(stmt.execute(rusqlite::params_from_iter(values.iter()))? as u64);
+                }
+            }
+            Self::Postgres(c) => c.run_prepared(sql, |client, statement| {
+                for params in runs {
+                    changed.push(client.execute(statement, &pg_params(params))?);
+                }
+                Ok(())
+            })?,
+        }
+        Ok(changed)
+    }
+
     /// Runs a query and collects its rows.
     pub(crate) fn query(&mut self, sql: &str, params: &[Param]) -> Result<Vec<Row>> {
         match self {

@@ -24,6 +24,7 @@ on_both_backends!(
     feedback_on_an_unknown_transaction_is_refused,
     recent_filters_by_card_decision_and_time_newest_first,
     migrations_apply_once_even_when_processes_race,
+    the_registry_s_migrations_in_the_same_schema_do_not_interfere,
 );
 
 fn a_decision_reads_back_exactly_as_logged(backend: Backend) {
@@ -364,6 +365,27 @@ fn migrations_apply_once_even_when_processes_race(backend: Backend) {
     }
     // And opening again later is a no-op.
     assert_eq!(t.open().count().unwrap(), 1);
+}
+
+fn the_registry_s_migrations_in_the_same_schema_do_not_interfere(backend: Backend) {
+    let Some(t) = TestLog::new(backend) else {
+        return;
+    };
+    // The registry keeps its own `schema_migrations` (version 1 applied)
+    // and may share a PostgreSQL schema with the decision log.
+    if backend == Backend::Sqlite {
+        std::fs::create_dir_all(&t.config.data_dir).unwrap();
+    }
+    t.raw_sql(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL,
+           applied_at BIGINT NOT NULL);
+         INSERT INTO schema_migrations VALUES (1, 'registry', 0);",
+    );
+    // Were the decision log to read the registry's table, it would believe
+    // its migration 1 applied and find no tables.
+    let log = t.open();
+    log.write_batch(&decisions(2, card()), None).unwrap();
+    assert_eq!(log.count().unwrap(), 2);
 }
 
 #[test]
