@@ -50,6 +50,14 @@ pub async fn score_one(
         }
     };
 
+    // The card state forgets a trans_num after 30 days of card history (or
+    // 512 events), so it cannot alone vouch that a transaction is new: the
+    // writer's queue and the log are asked first.
+    if let Some(record) = find_decision(state, txn.trans_num).await? {
+        drop(guard);
+        return Ok(replay_answer(state, &record));
+    }
+
     // The engine call is synchronous and CPU-bound but short (~20 µs with
     // the in-memory card store, measured in docs/serving.md): running it
     // inline costs less than a hop to the blocking pool would.

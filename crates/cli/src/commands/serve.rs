@@ -71,8 +71,48 @@ pub struct ServeArgs {
     pub log: DecisionLogArgs,
 }
 
+/// A server ready to start: what `vigie serve` (and the demo) hand to
+/// `vigie_server::spawn` / `serve`, and the decision-log writer to shut
+/// down once the server has stopped.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Settings.
+    pub config: ServerConfig,
+    /// Engine, registry, decision log, keys, tokenizer.
+    pub services: Services,
+    /// The writer (also in `services`): call `shutdown()` after the server stops.
+    pub writer: BatchWriter,
+}
+
 /// Runs `vigie serve` until Ctrl-C or SIGTERM.
 pub fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
+    let Prepared {
+        config,
+        services,
+        writer,
+    } = prepare(cli, args)?;
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = args.threads {
+        runtime.worker_threads(threads.max(1));
+    }
+    let runtime = runtime
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(vigie_server::serve(config, services, shutdown_signal()))?;
+    let stats = writer.shutdown()?;
+    tracing::info!(
+        written = stats.written,
+        duplicates = stats.duplicates,
+        failures = stats.failures,
+        "decision log closed"
+    );
+    Ok(())
+}
+
+/// Loads everything `vigie serve` needs: models from the registry, rules,
+/// warm card states, the token key, the decision log and its writer, keys.
+pub fn prepare(cli: &Cli, args: &ServeArgs) -> Result<Prepared> {
     let data_dir = DataDir::resolve(cli.data_dir.as_deref())?;
     let registry = open(cli, &args.registry)?;
     let model = ModelName::parse(&args.model).map_err(usable)?;
@@ -144,23 +184,11 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
         },
         poll_interval: Duration::from_millis(args.poll_ms.max(10)),
     };
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(threads) = args.threads {
-        runtime.worker_threads(threads.max(1));
-    }
-    let runtime = runtime
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(vigie_server::serve(config, services, shutdown_signal()))?;
-    let stats = writer.shutdown()?;
-    tracing::info!(
-        written = stats.written,
-        duplicates = stats.duplicates,
-        failures = stats.failures,
-        "decision log closed"
-    );
-    Ok(())
+    Ok(Prepared {
+        config,
+        services,
+        writer,
+    })
 }
 
 /// The newest `*.state` file in `dir`, if any.

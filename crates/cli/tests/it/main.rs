@@ -5,9 +5,11 @@
     reason = "test helpers fail loudly"
 )]
 
+mod api_keys;
 mod cli_features;
 mod cli_ingest;
 mod keys;
 mod registry;
+mod serve;
 mod stream;
 mod support;

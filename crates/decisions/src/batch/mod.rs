@@ -92,12 +92,22 @@ pub struct BatchWriter {
 
 struct Handle {
     shared: Arc<Shared>,
+    log: DecisionLog,
     sender: SyncSender<Command>,
     /// `true` while submissions are accepted. Submitters hold the read lock
     /// while queueing, so once `shutdown` holds the write lock every
     /// accepted decision is ahead of the shutdown command in the queue.
     open: RwLock<bool>,
     thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Drop for Handle {
+    /// The last handle is gone without `shutdown`: the worker drains what is
+    /// queued (the channel is closed) and must not retry a dead database
+    /// forever in a detached thread.
+    fn drop(&mut self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+    }
 }
 
 impl std::fmt::Debug for BatchWriter {
@@ -123,7 +133,7 @@ impl BatchWriter {
             counters: Counters::default(),
             stopping: AtomicBool::new(false),
         });
-        let worker = Worker::new(log, options, Arc::clone(&shared), receiver);
+        let worker = Worker::new(log.clone(), options, Arc::clone(&shared), receiver);
         let thread = std::thread::Builder::new()
             .name("vigie-decision-writer".into())
             .spawn(move || worker.run())
@@ -133,6 +143,7 @@ impl BatchWriter {
         Ok(Self {
             handle: Arc::new(Handle {
                 shared,
+                log,
                 sender,
                 open: RwLock::new(true),
                 thread: Mutex::new(Some(thread)),
@@ -184,6 +195,22 @@ impl BatchWriter {
     /// The decision submitted for `trans_num` and not yet durable, if any.
     pub fn pending(&self, trans_num: &TransNum) -> Option<DecisionRecord> {
         self.handle.shared.pending().get(trans_num).cloned()
+    }
+
+    /// The decision recorded for `trans_num`: the pending one if it is not
+    /// durable yet, else the logged one. This is the idempotency lookup of
+    /// the HTTP path (pending first, so there is no window where a decision
+    /// is in neither place).
+    pub fn decision_for(&self, trans_num: &TransNum) -> Result<Option<DecisionRecord>> {
+        if let Some(record) = self.pending(trans_num) {
+            return Ok(Some(record));
+        }
+        Ok(self.handle.log.get(trans_num)?.map(|stored| stored.record))
+    }
+
+    /// The log this writer writes to.
+    pub fn log(&self) -> &DecisionLog {
+        &self.handle.log
     }
 
     /// Waits until every decision submitted before this call is durable

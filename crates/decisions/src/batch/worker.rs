@@ -35,6 +35,11 @@ pub(super) struct Worker {
     deadline: Option<Instant>,
     /// Flushes waiting for the current batch.
     waiters: Vec<SyncSender<Result<(), String>>>,
+    /// A batch was given up while stopping: the database is down, give the
+    /// rest up at once instead of retrying every batch.
+    gave_up: bool,
+    /// Failed attempts since the last successful write.
+    failures_in_a_row: u64,
 }
 
 impl Worker {
@@ -52,6 +57,8 @@ impl Worker {
             receiver,
             deadline: None,
             waiters: Vec::new(),
+            gave_up: false,
+            failures_in_a_row: 0,
         }
     }
 
@@ -127,8 +134,10 @@ impl Worker {
         let shared = Arc::clone(&self.shared);
         let counters = &shared.counters;
         let mut backoff = FIRST_BACKOFF;
-        let mut failures_in_a_row = 0u64;
         let mut attempts_while_stopping = 0u32;
+        if self.gave_up {
+            return Err(self.give_up("an earlier batch could not be written at shutdown"));
+        }
         loop {
             let started = Instant::now();
             match self.log.write_batch(&self.batch, None) {
@@ -141,6 +150,7 @@ impl Worker {
                     Counters::add(&counters.duplicates, outcome.existing.len() as u64);
                     Counters::add(&counters.batches, 1);
                     counters.set_health(WriterHealth::Healthy);
+                    self.failures_in_a_row = 0;
                     self.release_batch();
                     return Ok(());
                 }
@@ -154,20 +164,17 @@ impl Worker {
                 }
                 Err(err) => {
                     Counters::add(&counters.failures, 1);
-                    failures_in_a_row += 1;
+                    self.failures_in_a_row += 1;
                     tracing::warn!(error = %err, batch = self.batch.len(), "decision log write failed; retrying");
                     counters.set_health(WriterHealth::Retrying {
-                        consecutive_failures: failures_in_a_row,
+                        consecutive_failures: self.failures_in_a_row,
                         last_error: err.to_string(),
                     });
                     if self.shared.stopping.load(Ordering::SeqCst) {
                         attempts_while_stopping += 1;
                         if attempts_while_stopping >= self.options.shutdown_attempts {
-                            let lost = self.batch.len();
-                            tracing::error!(error = %err, lost, "giving up on decisions at shutdown");
-                            Counters::add(&counters.dropped, lost as u64);
-                            self.release_batch();
-                            return Err(format!("{lost} decisions not written: {err}"));
+                            self.gave_up = true;
+                            return Err(self.give_up(&err.to_string()));
                         }
                     }
                     std::thread::sleep(backoff);
@@ -175,6 +182,15 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// Drops the current batch at shutdown; returns the error to report.
+    fn give_up(&mut self, reason: &str) -> String {
+        let lost = self.batch.len();
+        tracing::error!(reason, lost, "giving up on decisions at shutdown");
+        Counters::add(&self.shared.counters.dropped, lost as u64);
+        self.release_batch();
+        format!("{lost} decisions not written: {reason}")
     }
 
     /// Removes the decisions the log refuses on their own (never logging

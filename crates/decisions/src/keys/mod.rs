@@ -22,7 +22,7 @@ use self::secret::{constant_time_eq, generate, key_id, random_bytes, salted_hash
 use crate::error::{DecisionError, Result};
 use crate::log::DecisionLog;
 use crate::log::check_text;
-use crate::store::conn::Row;
+use crate::store::values::Row;
 use crate::time::UnixMillis;
 
 /// An API key's public description.

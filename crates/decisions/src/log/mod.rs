@@ -11,9 +11,9 @@ mod erase;
 mod feedback;
 mod read;
 mod rows;
+mod write;
 
 pub(crate) use rows::check_text;
-mod write;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,8 +22,8 @@ use crate::error::{DecisionError, Result};
 use crate::store::conn::{BackendKind, Conn};
 use crate::store::migrate::migrate;
 
-/// Where the decision log lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the decision log lives. Its `Debug` hides a password in the URL.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DecisionLogConfig {
     /// Directory of the SQLite file `decisions.sqlite` (created if needed);
     /// unused when `database_url` is set.
@@ -37,6 +37,18 @@ impl DecisionLogConfig {
     pub const SQLITE_FILE: &'static str = "decisions.sqlite";
 }
 
+impl std::fmt::Debug for DecisionLogConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecisionLogConfig")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_password),
+            )
+            .finish()
+    }
+}
+
 /// The decision log. Cheap to clone; `Send + Sync`.
 #[derive(Clone)]
 pub struct DecisionLog {
@@ -47,6 +59,8 @@ struct Shared {
     writer: Mutex<Conn>,
     reader: Mutex<Conn>,
     backend: BackendKind,
+    /// Where to reconnect (PostgreSQL only).
+    database_url: Option<String>,
 }
 
 impl std::fmt::Debug for DecisionLog {
@@ -90,6 +104,7 @@ impl DecisionLog {
                 writer: Mutex::new(writer),
                 reader: Mutex::new(reader),
                 backend,
+                database_url: config.database_url.clone(),
             }),
         })
     }
@@ -112,12 +127,32 @@ impl DecisionLog {
     /// transaction behind: `write_tx` rolls back on error, and a panic
     /// inside a transaction is answered by a rollback here.
     pub(crate) fn writer(&self) -> MutexGuard<'_, Conn> {
-        lock_recovering(&self.shared.writer)
+        self.connection(&self.shared.writer)
     }
 
     /// The read connection.
     pub(crate) fn reader(&self) -> MutexGuard<'_, Conn> {
-        lock_recovering(&self.shared.reader)
+        self.connection(&self.shared.reader)
+    }
+
+    /// Locks a connection; a PostgreSQL connection the server closed
+    /// (restart, failover, idle timeout) is replaced by a new one first. If
+    /// reconnecting fails the closed connection stays, its next statement
+    /// fails with a database error, and the next call tries again.
+    fn connection<'a>(&self, mutex: &'a Mutex<Conn>) -> MutexGuard<'a, Conn> {
+        let mut guard = lock_recovering(mutex);
+        if guard.is_lost()
+            && let Some(url) = &self.shared.database_url
+        {
+            match Conn::open_postgres(url) {
+                Ok(fresh) => {
+                    tracing::info!("reconnected to PostgreSQL");
+                    *guard = fresh;
+                }
+                Err(err) => tracing::warn!(error = %err, "cannot reconnect to PostgreSQL"),
+            }
+        }
+        guard
     }
 }
 
@@ -132,5 +167,39 @@ fn lock_recovering(mutex: &Mutex<Conn>) -> MutexGuard<'_, Conn> {
             let _ = guard.batch("ROLLBACK");
             guard
         }
+    }
+}
+
+/// `scheme://user:secret@host/...` -> `scheme://user:***@host/...`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_password;
+
+    #[test]
+    fn a_password_in_the_url_is_hidden() {
+        assert_eq!(
+            redact_password("postgres://vigie:s3cr@t@db:5432/vigie?sslmode=disable"),
+            "postgres://vigie:***@db:5432/vigie?sslmode=disable"
+        );
+        assert_eq!(
+            redact_password("postgres://vigie@db/x"),
+            "postgres://vigie@db/x"
+        );
+        assert_eq!(redact_password("postgres://db/x"), "postgres://db/x");
+        assert_eq!(redact_password("not a url"), "not a url");
     }
 }

@@ -12,7 +12,7 @@ use super::rows::{
 };
 use crate::error::{DecisionError, Result};
 use crate::record::{DecisionFilter, LabelledDecision, StoredDecision};
-use crate::store::conn::Param;
+use crate::store::values::Param;
 use crate::time::UnixMillis;
 
 impl DecisionLog {

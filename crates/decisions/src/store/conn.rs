@@ -4,8 +4,8 @@
 //! other). Every query of the decision log is written once, in the SQL subset that SQLite
 //! and PostgreSQL share, with `$1, $2, ...` placeholders numbered in order of
 //! first appearance (SQLite binds `$N` names by that order, PostgreSQL by
-//! number, so both agree). Values cross the boundary as [`Param`] (typed, so
-//! PostgreSQL can bind a NULL) and come back as [`Cell`]. Integers are
+//! number, so both agree). Values cross the boundary as `Param` (typed, so
+//! PostgreSQL can bind a NULL) and come back as `Cell` (`values.rs`). Integers are
 //! BIGINT/INTEGER, reals DOUBLE PRECISION/REAL, everything else TEXT.
 //!
 //! SQLite write transactions take the database's writer lock at `BEGIN
@@ -16,10 +16,10 @@
 //! if called from inside another one: async callers must use
 //! `tokio::task::spawn_blocking`.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use postgres::types::{ToSql, Type};
-
+use super::values::{Param, Row, pg_params, pg_row, sqlite_cell, sqlite_params};
 use crate::error::{DecisionError, Result};
 
 /// How long a SQLite writer waits for another process's lock.
@@ -34,120 +34,63 @@ pub(crate) enum BackendKind {
     Postgres,
 }
 
-/// A statement parameter.
-#[derive(Debug, Clone)]
-pub(crate) enum Param {
-    Int(Option<i64>),
-    Real(Option<f64>),
-    Text(Option<String>),
+/// Prepared statements a PostgreSQL session keeps (a query then costs one
+/// round trip instead of two); beyond this many the cache starts over.
+const PG_STATEMENT_CACHE: usize = 64;
+
+/// A PostgreSQL session.
+pub(crate) struct PgConn {
+    client: postgres::Client,
+    /// A statement failed with a connection error: reconnect before the next.
+    lost: bool,
+    /// Prepared statements by SQL text.
+    statements: HashMap<String, postgres::Statement>,
 }
 
-impl From<i64> for Param {
-    fn from(v: i64) -> Self {
-        Self::Int(Some(v))
-    }
-}
-impl From<Option<i64>> for Param {
-    fn from(v: Option<i64>) -> Self {
-        Self::Int(v)
-    }
-}
-impl From<f64> for Param {
-    fn from(v: f64) -> Self {
-        Self::Real(Some(v))
-    }
-}
-impl From<&str> for Param {
-    fn from(v: &str) -> Self {
-        Self::Text(Some(v.to_owned()))
-    }
-}
-impl From<String> for Param {
-    fn from(v: String) -> Self {
-        Self::Text(Some(v))
-    }
-}
-impl From<Option<&str>> for Param {
-    fn from(v: Option<&str>) -> Self {
-        Self::Text(v.map(str::to_owned))
-    }
-}
-
-/// A value read back from a row.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Cell {
-    Null,
-    Int(i64),
-    Real(f64),
-    Text(String),
-}
-
-/// One result row.
-#[derive(Debug, Clone)]
-pub(crate) struct Row(Vec<Cell>);
-
-fn column_error(index: usize, wanted: &str, found: &Cell) -> DecisionError {
-    DecisionError::Database {
-        backend: "sql",
-        message: format!("column {index}: expected {wanted}, found {found:?}"),
-    }
-}
-
-impl Row {
-    fn cell(&self, index: usize) -> &Cell {
-        self.0.get(index).unwrap_or(&Cell::Null)
+impl PgConn {
+    /// Runs `call`, noting when its error may mean the session is gone: the
+    /// client closed, an error without SQLSTATE (I/O, protocol), or class
+    /// 08 (connection exception) / 57P (operator intervention, e.g. a server
+    /// shutdown). A needless reconnect costs one connection; a missed one
+    /// would fail every later statement.
+    fn run<T>(
+        &mut self,
+        call: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error>,
+    ) -> Result<T> {
+        call(&mut self.client).map_err(|err| {
+            let code = err.code().map(|c| c.code());
+            if err.is_closed() || code.is_none_or(|c| c.starts_with("08") || c.starts_with("57P")) {
+                self.lost = true;
+            }
+            err.into()
+        })
     }
 
-    /// An integer column.
-    pub(crate) fn int(&self, index: usize) -> Result<i64> {
-        self.opt_int(index)?
-            .ok_or_else(|| column_error(index, "an integer", &Cell::Null))
-    }
-
-    /// A nullable integer column.
-    pub(crate) fn opt_int(&self, index: usize) -> Result<Option<i64>> {
-        match self.cell(index) {
-            Cell::Null => Ok(None),
-            Cell::Int(v) => Ok(Some(*v)),
-            other => Err(column_error(index, "an integer", other)),
-        }
-    }
-
-    /// A non-negative integer column.
-    pub(crate) fn uint(&self, index: usize) -> Result<u64> {
-        let v = self.int(index)?;
-        u64::try_from(v).map_err(|_| column_error(index, "a non-negative integer", &Cell::Int(v)))
-    }
-
-    /// A real column (SQLite may hand back an integer-valued real as an integer).
-    pub(crate) fn real(&self, index: usize) -> Result<f64> {
-        match self.cell(index) {
-            Cell::Real(v) => Ok(*v),
-            Cell::Int(v) => Ok(*v as f64),
-            other => Err(column_error(index, "a real", other)),
-        }
-    }
-
-    /// A text column.
-    pub(crate) fn text(&self, index: usize) -> Result<String> {
-        self.opt_text(index)?
-            .ok_or_else(|| column_error(index, "text", &Cell::Null))
-    }
-
-    /// A nullable text column.
-    pub(crate) fn opt_text(&self, index: usize) -> Result<Option<String>> {
-        match self.cell(index) {
-            Cell::Null => Ok(None),
-            Cell::Text(v) => Ok(Some(v.clone())),
-            other => Err(column_error(index, "text", other)),
-        }
+    /// Runs `call` with `sql` prepared once per session.
+    fn run_prepared<T>(
+        &mut self,
+        sql: &str,
+        call: impl FnOnce(&mut postgres::Client, &postgres::Statement) -> Result<T, postgres::Error>,
+    ) -> Result<T> {
+        let statement = match self.statements.get(sql) {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = self.run(|client| client.prepare(sql))?;
+                if self.statements.len() >= PG_STATEMENT_CACHE {
+                    self.statements.clear();
+                }
+                self.statements.insert(sql.to_owned(), statement.clone());
+                statement
+            }
+        };
+        self.run(|client| call(client, &statement))
     }
 }
 
 /// A database connection of either kind.
 pub(crate) enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(Box<postgres::Client>),
+    Postgres(Box<PgConn>),
 }
 
 impl std::fmt::Debug for Conn {
@@ -162,8 +105,7 @@ impl Conn {
     pub(crate) fn open_sqlite(path: &std::path::Path) -> Result<Self> {
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
-        // journal_mode answers with the mode in force: check it took.
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        let mode = enable_wal(&conn)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(DecisionError::Config {
                 message: format!("SQLite refused WAL journaling (mode is {mode})"),
@@ -180,7 +122,11 @@ impl Conn {
     /// Connects to PostgreSQL (`postgres://user@host:port/db?options=...`), without TLS.
     pub(crate) fn open_postgres(url: &str) -> Result<Self> {
         let client = postgres::Client::connect(url, postgres::NoTls)?;
-        Ok(Self::Postgres(Box::new(client)))
+        Ok(Self::Postgres(Box::new(PgConn {
+            client,
+            lost: false,
+            statements: HashMap::new(),
+        })))
     }
 
     /// Which database this is.
@@ -191,11 +137,20 @@ impl Conn {
         }
     }
 
+    /// Whether the connection is lost (PostgreSQL closed it, or a statement
+    /// failed in a way that ends the session); a SQLite file never is.
+    pub(crate) fn is_lost(&self) -> bool {
+        match self {
+            Self::Sqlite(_) => false,
+            Self::Postgres(c) => c.lost || c.client.is_closed(),
+        }
+    }
+
     /// Runs one or more statements without parameters.
     pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
         match self {
             Self::Sqlite(c) => c.execute_batch(sql)?,
-            Self::Postgres(c) => c.batch_execute(sql)?,
+            Self::Postgres(c) => c.run(|client| client.batch_execute(sql))?,
         }
         Ok(())
     }
@@ -208,7 +163,9 @@ impl Conn {
                 let changed = c.execute(sql, rusqlite::params_from_iter(values.iter()))?;
                 Ok(changed as u64)
             }
-            Self::Postgres(c) => Ok(c.execute(sql, &pg_params(params))?),
+            Self::Postgres(c) => c.run_prepared(sql, |client, statement| {
+                client.execute(statement, &pg_params(params))
+            }),
         }
     }
 
@@ -224,12 +181,12 @@ impl Conn {
                     changed.push(stmt.execute(rusqlite::params_from_iter(values.iter()))? as u64);
                 }
             }
-            Self::Postgres(c) => {
-                let stmt = c.prepare(sql)?;
+            Self::Postgres(c) => c.run_prepared(sql, |client, statement| {
                 for params in runs {
-                    changed.push(c.execute(&stmt, &pg_params(params))?);
+                    changed.push(client.execute(statement, &pg_params(params))?);
                 }
-            }
+                Ok(())
+            })?,
         }
         Ok(changed)
     }
@@ -253,7 +210,9 @@ impl Conn {
                 Ok(out)
             }
             Self::Postgres(c) => {
-                let rows = c.query(sql, &pg_params(params))?;
+                let rows = c.run_prepared(sql, |client, statement| {
+                    client.query(statement, &pg_params(params))
+                })?;
                 rows.iter().map(pg_row).collect()
             }
         }
@@ -289,76 +248,27 @@ impl Conn {
     }
 }
 
-fn sqlite_params(params: &[Param]) -> Vec<rusqlite::types::Value> {
-    use rusqlite::types::Value;
-    params
-        .iter()
-        .map(|p| match p {
-            Param::Int(Some(v)) => Value::Integer(*v),
-            Param::Real(Some(v)) => Value::Real(*v),
-            Param::Text(Some(v)) => Value::Text(v.clone()),
-            Param::Int(None) | Param::Real(None) | Param::Text(None) => Value::Null,
-        })
-        .collect()
-}
-
-fn sqlite_cell(value: rusqlite::types::ValueRef<'_>) -> Cell {
-    use rusqlite::types::ValueRef;
-    match value {
-        ValueRef::Null => Cell::Null,
-        ValueRef::Integer(v) => Cell::Int(v),
-        ValueRef::Real(v) => Cell::Real(v),
-        ValueRef::Text(v) | ValueRef::Blob(v) => {
-            Cell::Text(String::from_utf8_lossy(v).into_owned())
+/// Switches a SQLite file to WAL journaling; returns the mode in force.
+///
+/// Switching needs an exclusive lock, and SQLite may answer `SQLITE_BUSY`
+/// at once (without the busy handler) while another process opens the same
+/// new file: retry until the busy timeout.
+fn enable_wal(conn: &rusqlite::Connection) -> Result<String> {
+    let deadline = std::time::Instant::now() + SQLITE_BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(mode) => return Ok(mode),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            Err(e) => return Err(e.into()),
         }
-    }
-}
-
-fn pg_params(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
-    params
-        .iter()
-        .map(|p| match p {
-            Param::Int(v) => v as &(dyn ToSql + Sync),
-            Param::Real(v) => v as &(dyn ToSql + Sync),
-            Param::Text(v) => v as &(dyn ToSql + Sync),
-        })
-        .collect()
-}
-
-fn pg_row(row: &postgres::Row) -> Result<Row> {
-    let mut cells = Vec::with_capacity(row.len());
-    for (i, column) in row.columns().iter().enumerate() {
-        let ty = column.type_();
-        let cell = if *ty == Type::INT8 {
-            row.try_get::<_, Option<i64>>(i)?.map(Cell::Int)
-        } else if *ty == Type::INT4 {
-            row.try_get::<_, Option<i32>>(i)?
-                .map(|v| Cell::Int(v.into()))
-        } else if *ty == Type::FLOAT8 {
-            row.try_get::<_, Option<f64>>(i)?.map(Cell::Real)
-        } else if *ty == Type::BOOL {
-            row.try_get::<_, Option<bool>>(i)?
-                .map(|v| Cell::Int(v.into()))
-        } else if *ty == Type::TEXT || *ty == Type::VARCHAR || *ty == Type::NAME {
-            row.try_get::<_, Option<String>>(i)?.map(Cell::Text)
-        } else {
-            return Err(DecisionError::Database {
-                backend: "postgres",
-                message: format!("column {} has unsupported type {ty}", column.name()),
-            });
-        };
-        cells.push(cell.unwrap_or(Cell::Null));
-    }
-    Ok(Row(cells))
-}
-
-impl From<u64> for Param {
-    fn from(v: u64) -> Self {
-        Self::Int(Some(i64::try_from(v).unwrap_or(i64::MAX)))
-    }
-}
-impl From<Option<u64>> for Param {
-    fn from(v: Option<u64>) -> Self {
-        Self::Int(v.map(|v| i64::try_from(v).unwrap_or(i64::MAX)))
     }
 }

@@ -289,15 +289,19 @@ fn shutdown_gives_up_when_the_database_keeps_failing(backend: Backend) {
     let log = t.open();
     let (create, _) = t.failing_trigger("decisions", "1 = 1");
     t.raw_sql(&create);
-    let w = writer(&log, manual(10_000));
-    let batch = decisions(2, card());
+    // Batches of 2: the first is retried until shutdown, then given up
+    // after `shutdown_attempts`; the rest is given up without retrying.
+    let w = writer(&log, manual(2));
+    let batch = decisions(7, card());
     for d in &batch {
         w.submit(d.clone()).unwrap();
     }
     let err = w.shutdown().unwrap_err();
-    assert!(err.to_string().contains("2 decisions"), "{err}");
+    assert!(err.to_string().contains("7 decisions"), "{err}");
     let stats = w.stats();
-    assert_eq!((stats.dropped, stats.written, stats.pending), (2, 0, 0));
+    assert_eq!((stats.dropped, stats.written, stats.pending), (7, 0, 0));
+    assert!(stats.failures >= 2);
+    assert_eq!(w.health(), WriterHealth::Stopped);
 }
 
 fn an_invalid_decision_is_dropped_alone(backend: Backend) {

@@ -24,6 +24,7 @@ on_both_backends!(
     feedback_on_an_unknown_transaction_is_refused,
     recent_filters_by_card_decision_and_time_newest_first,
     migrations_apply_once_even_when_processes_race,
+    the_registry_s_migrations_in_the_same_schema_do_not_interfere,
 );
 
 fn a_decision_reads_back_exactly_as_logged(backend: Backend) {
@@ -76,8 +77,10 @@ fn write_batch_is_idempotent_and_keeps_the_first_decision(backend: Backend) {
         })
         .collect();
     let fresh = decisions(1, card()).remove(0);
+    let mut fresh_retry = fresh.clone();
+    fresh_retry.record.score = 0.5;
     again.push(fresh.clone());
-    again.push(fresh.clone());
+    again.push(fresh_retry);
     let outcome = log.write_batch(&again, None).unwrap();
     assert_eq!(outcome.inserted, vec![fresh.record.trans_num]);
     let mut expected_existing = ids.clone();
@@ -87,6 +90,8 @@ fn write_batch_is_idempotent_and_keeps_the_first_decision(backend: Backend) {
         let stored = log.get(&original.record.trans_num).unwrap().unwrap();
         assert_eq!(stored.record, original.record, "the first decision stands");
     }
+    let stored = log.get(&fresh.record.trans_num).unwrap().unwrap();
+    assert_eq!(stored.record, fresh.record, "the first in the batch stands");
     assert_eq!(log.count().unwrap(), 4);
 }
 
@@ -360,4 +365,48 @@ fn migrations_apply_once_even_when_processes_race(backend: Backend) {
     }
     // And opening again later is a no-op.
     assert_eq!(t.open().count().unwrap(), 1);
+}
+
+fn the_registry_s_migrations_in_the_same_schema_do_not_interfere(backend: Backend) {
+    let Some(t) = TestLog::new(backend) else {
+        return;
+    };
+    // The registry keeps its own `schema_migrations` (version 1 applied)
+    // and may share a PostgreSQL schema with the decision log.
+    if backend == Backend::Sqlite {
+        std::fs::create_dir_all(&t.config.data_dir).unwrap();
+    }
+    t.raw_sql(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL,
+           applied_at BIGINT NOT NULL);
+         INSERT INTO schema_migrations VALUES (1, 'registry', 0);",
+    );
+    // Were the decision log to read the registry's table, it would believe
+    // its migration 1 applied and find no tables.
+    let log = t.open();
+    log.write_batch(&decisions(2, card()), None).unwrap();
+    assert_eq!(log.count().unwrap(), 2);
+}
+
+#[test]
+fn a_lost_postgres_connection_is_reopened() {
+    let Some(t) = TestLog::new(Backend::Postgres) else {
+        return;
+    };
+    let log = t.open();
+    let first = decisions(1, card());
+    log.write_batch(&first, None).unwrap();
+    assert_eq!(
+        t.kill_postgres_connections(),
+        2,
+        "the writer and the reader"
+    );
+    // The first statement on a killed connection may fail; the next one
+    // runs on a new connection.
+    let second = decisions(1, card());
+    let wrote = (0..2).any(|_| log.write_batch(&second, None).is_ok());
+    assert!(wrote, "writes resume after a reconnect");
+    let read = (0..2).find_map(|_| log.get(&second[0].record.trans_num).ok());
+    assert_eq!(read.flatten().unwrap().record, second[0].record);
+    assert_eq!(log.count().unwrap(), 2);
 }

@@ -78,7 +78,10 @@ impl TestLog {
                     .batch_execute(&format!("CREATE SCHEMA {name}"))
                     .unwrap();
                 let sep = if base_url.contains('?') { '&' } else { '?' };
-                let url = format!("{base_url}{sep}options=-csearch_path%3D{name}");
+                // application_name: lets a test find (and kill) this log's connections.
+                let url = format!(
+                    "{base_url}{sep}options=-csearch_path%3D{name}&application_name={name}"
+                );
                 (Some(url), Some(PgSchema { base_url, name }))
             }
         };
@@ -91,6 +94,21 @@ impl TestLog {
             _dir: dir,
             _schema: schema,
         })
+    }
+
+    /// Terminates every PostgreSQL connection of this test (as a server
+    /// restart would); returns how many there were.
+    #[allow(dead_code, reason = "used by some test modules only")]
+    pub fn kill_postgres_connections(&self) -> usize {
+        let schema = self._schema.as_ref().expect("a PostgreSQL test log");
+        let mut admin = postgres::Client::connect(&schema.base_url, postgres::NoTls).unwrap();
+        admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&schema.name],
+            )
+            .unwrap()
+            .len()
     }
 
     /// Opens the log (a new pair of connections each call).

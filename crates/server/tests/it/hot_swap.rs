@@ -2,7 +2,7 @@
 //! as another process would, then through the PUT route) while a client
 //! scores in a loop; no request fails and the answers switch version.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::json;
@@ -15,6 +15,14 @@ fn the_champion_swaps_under_load_without_a_failed_request() {
     let v2 = register(&server.registry, 5);
     let v3 = register(&server.registry, 8);
     let stop = AtomicBool::new(false);
+    let done = AtomicUsize::new(0);
+    // Waits until the client has answered `more` more requests.
+    let progressed = |more: usize| {
+        let target = done.load(Ordering::SeqCst) + more;
+        server.wait_until(Duration::from_secs(20), || {
+            done.load(Ordering::SeqCst) >= target
+        })
+    };
     let versions = std::thread::scope(|scope| {
         let client = scope.spawn(|| {
             let mut seen = Vec::new();
@@ -30,6 +38,7 @@ fn the_champion_swaps_under_load_without_a_failed_request() {
                 );
                 assert_eq!(status, 200, "request {i} failed during the swap: {answer}");
                 seen.push(answer["model"]["version"].as_u64().unwrap());
+                done.fetch_add(1, Ordering::SeqCst);
                 i += 1;
             }
             seen
@@ -40,9 +49,11 @@ fn the_champion_swaps_under_load_without_a_failed_request() {
                 models["serving"]["champion"]["version"] == json!(version)
             })
         };
+        assert!(progressed(5), "the client is not scoring");
         // Another process moves the alias: the poller follows.
         set_alias(&server.registry, "champion", v2);
         assert!(served(v2), "the poller did not swap to v2");
+        assert!(progressed(5));
         // The PUT route moves it and swaps at once.
         let (status, answer) = server.call(
             "PUT",
@@ -64,6 +75,7 @@ fn the_champion_swaps_under_load_without_a_failed_request() {
                 ))
         });
         assert!(after);
+        assert!(progressed(5));
         let card = card_number(99);
         let (_, last) = server.call(
             "POST",

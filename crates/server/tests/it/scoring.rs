@@ -233,3 +233,27 @@ fn health_routes_answer() {
     assert_eq!(status, 200, "{ready}");
     assert_eq!(ready["status"], "ready");
 }
+
+#[test]
+fn a_replay_older_than_the_card_state_retention_still_gets_the_first_decision() {
+    let server = TestServer::start();
+    let card = card_number(8);
+    let old = trans_num();
+    let first_txn = transaction(&card, &old, 0, 15.0);
+    let (status, first) = post_score(&server, &first_txn);
+    assert_eq!(status, 200, "{first}");
+    // 40 days later: the card state no longer holds the first transaction.
+    let mut later = transaction(&card, &trans_num(), 0, 16.0);
+    later["trans_date_trans_time"] = json!("2020-07-31 10:00:00");
+    assert_eq!(post_score(&server, &later).0, 200);
+    assert_eq!(server.history_len(&card), 2);
+    let (status, again) = post_score(&server, &first_txn);
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(again["score"], first["score"]);
+    assert_eq!(
+        server.history_len(&card),
+        2,
+        "the replay was applied to the state"
+    );
+}
