@@ -13,7 +13,7 @@
 #                     files, zstd-decompressed into the work directory
 #   RATES             fixed rates, default "1000 5000"
 #   SECONDS_PER_RUN   default 15 (ramp steps: 10)
-#   RAMP              ramp rates, default "500 1000 2000 4000 8000 16000 32000"
+#   RAMP              ramp rates, default "50 100 200 500 1000 ... 32000"
 #   WORKERS           uvicorn worker counts, default "1 2"
 #   CONNECTIONS       replay connections, default 64
 #   OUT               results file, default $VIGIE_BENCH_DIR/replay_vs_fastapi.md
@@ -31,7 +31,7 @@ work="${VIGIE_BENCH_DIR:-$(mktemp -d -t vigie-bench-XXXXXX)}"
 mkdir -p "$work"
 rates="${RATES:-1000 5000}"
 seconds="${SECONDS_PER_RUN:-15}"
-ramp="${RAMP:-500 1000 2000 4000 8000 16000 32000}"
+ramp="${RAMP:-50 100 200 500 1000 2000 4000 8000 16000 32000}"
 workers_list="${WORKERS:-1 2}"
 connections="${CONNECTIONS:-64}"
 out="${OUT:-$work/replay_vs_fastapi.md}"
@@ -137,7 +137,10 @@ if [ "$side" = fastapi ] || [ "$side" = both ]; then
   fi
   for workers in $workers_list; do
     say "starting FastAPI with $workers worker(s)"
-    (cd "$root/bench/fastapi_service" && VIGIE_BENCH_MODEL_DIR="$model" exec "$bin/uvicorn" app:app \
+    # One OpenMP/BLAS thread per process: a one-row predict_proba gains
+    # nothing from threads, and their spin-waiting costs far more.
+    (cd "$root/bench/fastapi_service" && VIGIE_BENCH_MODEL_DIR="$model" OMP_NUM_THREADS=1 \
+      OPENBLAS_NUM_THREADS=1 exec "$bin/uvicorn" app:app \
       --host 127.0.0.1 --port 8090 --workers "$workers" --log-level warning --no-access-log) &
     pids+=($!)
     wait_http http://127.0.0.1:8090/health
