@@ -16,6 +16,7 @@
 #   RAMP              ramp rates, default "50 100 200 500 1000 ... 32000"
 #   WORKERS           uvicorn worker counts, default "1 2"
 #   CONNECTIONS       replay connections, default 64
+#   WARMUP            seconds of each run left out of the percentiles, default 2
 #   OUT               results file, default $VIGIE_BENCH_DIR/replay_vs_fastapi.md
 #
 # Every run starts a fresh service, warmed with the card histories of the
@@ -33,6 +34,7 @@ seconds="${SECONDS_PER_RUN:-15}"
 ramp="${RAMP:-50 100 200 500 1000 2000 4000 8000 16000 32000}"
 workers_list="${WORKERS:-1 2}"
 connections="${CONNECTIONS:-64}"
+warmup="${WARMUP:-2}"
 out="${OUT:-$work/replay_vs_fastapi.md}"
 say() { echo "== $*" >&2; }
 
@@ -105,7 +107,7 @@ run_once() {
   pid="${pids[-1]}"
   say "$label at $rate/s for ${secs}s"
   "$vigie" replay --url "$service_url" --file "$file" --rate "$rate" \
-    --connections "$connections" --json >"$json"
+    --connections "$connections" --warmup "$warmup" --json >"$json"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
