@@ -13,15 +13,15 @@
 #                     files, zstd-decompressed into the work directory
 #   RATES             fixed rates, default "1000 5000"
 #   SECONDS_PER_RUN   default 15 (ramp steps: 10)
-#   RAMP              ramp rates, default "500 1000 2000 4000 8000 16000 32000"
+#   RAMP              ramp rates, default "50 100 200 500 1000 ... 32000"
 #   WORKERS           uvicorn worker counts, default "1 2"
 #   CONNECTIONS       replay connections, default 64
+#   WARMUP            seconds of each run left out of the percentiles, default 2
 #   OUT               results file, default $VIGIE_BENCH_DIR/replay_vs_fastapi.md
 #
-# Each service configuration is started fresh, warmed with the card
-# histories of the training period, and gets the test file's slices in
-# order (slice k follows slice k-1 in time), so no transaction is scored
-# twice. Ports: Vigie 127.0.0.1:8080, FastAPI 127.0.0.1:8090 (loopback only).
+# Every run starts a fresh service, warmed with the card histories of the
+# training period, and replays the test period from its start: no run
+# inherits another's backlog, and no transaction is scored twice. Ports: Vigie 127.0.0.1:8080, FastAPI 127.0.0.1:8090 (loopback only).
 set -euo pipefail
 
 side="${1:-both}"
@@ -31,9 +31,10 @@ work="${VIGIE_BENCH_DIR:-$(mktemp -d -t vigie-bench-XXXXXX)}"
 mkdir -p "$work"
 rates="${RATES:-1000 5000}"
 seconds="${SECONDS_PER_RUN:-15}"
-ramp="${RAMP:-500 1000 2000 4000 8000 16000 32000}"
+ramp="${RAMP:-50 100 200 500 1000 2000 4000 8000 16000 32000}"
 workers_list="${WORKERS:-1 2}"
 connections="${CONNECTIONS:-64}"
+warmup="${WARMUP:-2}"
 out="${OUT:-$work/replay_vs_fastapi.md}"
 say() { echo "== $*" >&2; }
 
@@ -95,25 +96,32 @@ sys.exit(0 if r["latency_us"]["p99"] < 10_000 and r["error_total"] == 0 else 1)
 PY
 }
 
-# bench_service LABEL URL KEY: fixed rates, then the ramp; slices in order.
+# run_once LABEL RATE SECS JSON: a fresh service (start_service, defined per
+# side), warmed with the training period's card histories, replays the
+# first RATE x SECS test rows, then is stopped. A fresh service per run, so
+# an overloaded run's backlog never spills into the next one.
+run_once() {
+  local label="$1" rate="$2" secs="$3" json="$4" file pid
+  file="$(slice_file 0 $((rate * secs)))"
+  start_service
+  pid="${pids[-1]}"
+  say "$label at $rate/s for ${secs}s"
+  "$vigie" replay --url "$service_url" --file "$file" --rate "$rate" \
+    --connections "$connections" --warmup "$warmup" --json >"$json"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+# bench_service LABEL: fixed rates, then the ramp until p99 >= 10 ms.
 bench_service() {
-  local label="$1" url="$2" key="$3" next=0 rate n file json best="none"
-  local auth=()
-  [ -z "$key" ] || auth=(--api-key "$key")
+  local label="$1" rate json best="none"
   for rate in $rates; do
-    n=$((rate * seconds)); file="$(slice_file "$next" "$n")"; next=$((next + n))
     json="$work/$label-$rate.json"
-    say "$label at $rate/s for ${seconds}s"
-    "$vigie" replay --url "$url" --file "$file" --rate "$rate" --connections "$connections" \
-      "${auth[@]}" --json >"$json"
+    run_once "$label" "$rate" "$seconds" "$json"
     row "$label" "$rate" "$json" | tee -a "$out"
   done
   for rate in $ramp; do
-    n=$((rate * 10)); file="$(slice_file "$next" "$n")"; next=$((next + n))
     json="$work/$label-ramp-$rate.json"
-    say "$label ramp $rate/s"
-    "$vigie" replay --url "$url" --file "$file" --rate "$rate" --connections "$connections" \
-      "${auth[@]}" --json >"$json"
+    run_once "$label ramp" "$rate" 10 "$json"
     row "$label ramp" "$rate" "$json" | tee -a "$out"
     if p99_ok "$json"; then best="$rate"; else break; fi
   done
@@ -135,14 +143,18 @@ if [ "$side" = fastapi ] || [ "$side" = both ]; then
     say "training the scikit-learn model"
     "$bin/python" "$root/bench/fastapi_service/train.py" --train "$train" --out "$model"
   fi
+  service_url=http://127.0.0.1:8090/v1/score
   for workers in $workers_list; do
-    say "starting FastAPI with $workers worker(s)"
-    (cd "$root/bench/fastapi_service" && VIGIE_BENCH_MODEL_DIR="$model" exec "$bin/uvicorn" app:app \
-      --host 127.0.0.1 --port 8090 --workers "$workers" --log-level warning --no-access-log) &
-    pids+=($!)
-    wait_http http://127.0.0.1:8090/health
-    bench_service "fastapi-${workers}w" http://127.0.0.1:8090/v1/score ""
-    kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+    start_service() {
+      # One OpenMP/BLAS thread per process: a one-row predict_proba gains
+      # nothing from threads, and their spin-waiting costs far more.
+      (cd "$root/bench/fastapi_service" && VIGIE_BENCH_MODEL_DIR="$model" OMP_NUM_THREADS=1 \
+        OPENBLAS_NUM_THREADS=1 exec "$bin/uvicorn" app:app \
+        --host 127.0.0.1 --port 8090 --workers "$workers" --log-level warning --no-access-log --timeout-graceful-shutdown 2) &
+      pids+=($!)
+      wait_http http://127.0.0.1:8090/health
+    }
+    bench_service "fastapi-${workers}w"
   done
 fi
 
@@ -156,13 +168,14 @@ if [ "$side" = vigie ] || [ "$side" = both ]; then
       "$vigie" --data-dir "$home" train --train "$train" --test "$test" --models gbdt \
         --search quick --promote --json >"$work/vigie-train.json"
     fi
-    say "starting vigie serve"
-    "$vigie" --data-dir "$home" serve --addr 127.0.0.1:8080 --no-auth \
-      --state "$home/features/train.state" &
-    pids+=($!)
-    wait_http http://127.0.0.1:8080/readyz
-    bench_service vigie http://127.0.0.1:8080/v1/score ""
-    kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+    service_url=http://127.0.0.1:8080/v1/score
+    start_service() {
+      "$vigie" --data-dir "$home" serve --addr 127.0.0.1:8080 --no-auth \
+        --state "$home/features/train.state" &
+      pids+=($!)
+      wait_http http://127.0.0.1:8080/readyz
+    }
+    bench_service vigie
   fi
 fi
 say "results appended to $out"

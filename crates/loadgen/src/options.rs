@@ -61,6 +61,13 @@ impl ReplayOptions {
         }
     }
 
+    /// The most rows the run can send (`limit` and `rate * duration`), so a
+    /// loader reads no more than that; `None` when unbounded.
+    pub fn row_bound(&self) -> Result<Option<u64>> {
+        let bound = self.planned_requests(u64::MAX)?;
+        Ok((bound != u64::MAX).then_some(bound))
+    }
+
     /// Checks the ranges; returns the number of requests the options allow
     /// out of `rows` available.
     pub fn planned_requests(&self, rows: u64) -> Result<u64> {
@@ -195,6 +202,10 @@ mod tests {
         options.duration = Some(std::time::Duration::from_millis(1500));
         assert_eq!(options.planned_requests(1000).unwrap(), 150);
         assert_eq!(options.planned_requests(20).unwrap(), 20);
+        assert_eq!(options.row_bound().unwrap(), Some(150));
+        options.limit = None;
+        options.duration = None;
+        assert_eq!(options.row_bound().unwrap(), None);
     }
 
     #[test]

@@ -25,9 +25,10 @@ use crate::workload::Workload;
 /// How often the progress callback is called.
 pub const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
-/// Reads the options' file, then replays it: see [`replay_workload`].
+/// Reads the options' file (no more rows than `limit` and `rate *
+/// duration` allow), then replays it: see [`replay_workload`].
 pub fn replay(options: &ReplayOptions, progress: impl FnMut(&Progress)) -> Result<ReplayReport> {
-    let workload = Workload::load(&options.file, options.limit)?;
+    let workload = Workload::load(&options.file, options.row_bound()?)?;
     replay_workload(options, workload, progress)
 }
 

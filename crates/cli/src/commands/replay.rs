@@ -66,7 +66,8 @@ pub struct ReplayArgs {
 /// Runs `vigie replay`.
 pub fn run(_cli: &Cli, args: &ReplayArgs) -> Result<()> {
     let options = options(args)?;
-    let workload = Workload::load(&options.file, options.limit).map_err(classify)?;
+    let bound = options.row_bound().map_err(classify)?;
+    let workload = Workload::load(&options.file, bound).map_err(classify)?;
     tracing::info!(
         rows = workload.len(),
         labelled = workload.is_labelled(),
