@@ -1,12 +1,14 @@
 //! Per-card feature state in Redis: configuration, a small connection pool,
-//! the store and its optimistic read-modify-write.
+//! the store, its optimistic read-modify-write and its batch operations.
 
 mod atomic;
+mod batch;
 mod config;
 mod pool;
 mod store;
 
 pub use config::{Atomicity, KeyLayout, RedisConfig};
+pub use batch::LoadedState;
 pub use store::{RedisStateStore, WarmReport};
 
 pub(crate) use pool::Pool;
