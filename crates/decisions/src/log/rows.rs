@@ -1,0 +1,180 @@
+//! Between Rust values and table rows: the `decisions` columns, reading a
+//! stored decision back, checked text values and `IN (...)` lists.
+
+use vigie_engine::DecisionRecord;
+use vigie_types::{Label, TransNum};
+
+use crate::error::{DecisionError, Result};
+use crate::record::{DecisionSource, Feedback, LoggedDecision, StoredDecision};
+use crate::store::values::{Param, Row};
+use crate::time::UnixMillis;
+
+/// Inserts one decision; keeps the first when the `trans_num` is known.
+pub(super) const INSERT_DECISION: &str = "INSERT INTO decisions (
+    trans_num, card_token, event_time, amount_cents, model_name, model_version,
+    feature_schema_hash, score, review_threshold, block_threshold, decision,
+    reason_codes, rules_fired, challenger_model, challenger_version,
+    challenger_score, challenger_decision, degraded, latency_us, source,
+    logged_at, record)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+    $16, $17, $18, $19, $20, $21, $22)
+  ON CONFLICT (trans_num) DO NOTHING";
+
+/// The columns [`stored_decision`] reads, `d` being `decisions` and `f` the
+/// left-joined `feedback`.
+pub(super) const STORED_COLUMNS: &str =
+    "d.record, d.source, d.logged_at, f.label, f.source, f.actor, f.noted_at";
+
+/// `decisions d LEFT JOIN feedback f` on the transaction.
+pub(super) const STORED_FROM: &str =
+    "decisions d LEFT JOIN feedback f ON f.trans_num = d.trans_num";
+
+/// The parameters of [`INSERT_DECISION`] for one decision.
+pub(super) fn insert_params(logged: &LoggedDecision, logged_at: UnixMillis) -> Result<Vec<Param>> {
+    let r = &logged.record;
+    let reason_codes: Vec<&str> = r.reasons.iter().map(|x| x.code.as_str()).collect();
+    let rules_fired: Vec<&str> = r.rules_fired.iter().map(|x| x.code.as_str()).collect();
+    let challenger = r.challenger.as_ref();
+    Ok(vec![
+        r.trans_num.to_string().into(),
+        r.card.to_string().into(),
+        r.event_time.seconds().into(),
+        r.amount_cents.into(),
+        r.model.name.as_str().into(),
+        i64::from(r.model.version).into(),
+        r.feature_schema_hash.as_str().into(),
+        finite(r.score, "score")?.into(),
+        finite(r.thresholds.review, "review threshold")?.into(),
+        finite(r.thresholds.block, "block threshold")?.into(),
+        r.decision.as_str().into(),
+        to_json(&reason_codes)?.into(),
+        to_json(&rules_fired)?.into(),
+        challenger.map(|c| c.model.name.as_str()).into(),
+        challenger.map(|c| i64::from(c.model.version)).into(),
+        match challenger {
+            Some(c) => Param::Real(Some(finite(c.score, "challenger score")?)),
+            None => Param::Real(None),
+        },
+        challenger.map(|c| c.decision.as_str()).into(),
+        i64::from(r.degraded).into(),
+        r.latency_us.into(),
+        logged.source.as_str().into(),
+        logged_at.0.into(),
+        to_json(r)?.into(),
+    ])
+}
+
+/// A score must be a number: SQLite would store NaN as NULL.
+fn finite(value: f64, what: &'static str) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(DecisionError::Invalid {
+            what,
+            value: value.to_string(),
+            reason: "must be a finite number",
+        })
+    }
+}
+
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| DecisionError::Invalid {
+        what: "decision record",
+        value: String::new(),
+        reason: if e.is_data() {
+            "cannot be serialised"
+        } else {
+            "serialisation failed"
+        },
+    })
+}
+
+/// Reads a row of [`STORED_COLUMNS`].
+pub(super) fn stored_decision(row: &Row) -> Result<StoredDecision> {
+    let record: DecisionRecord = serde_json::from_str(&row.text(0)?)
+        .map_err(|e| DecisionError::corrupt(format!("decision record: {e}")))?;
+    let source_text = row.text(1)?;
+    let source = DecisionSource::parse(&source_text)
+        .ok_or_else(|| DecisionError::corrupt(format!("decision source {source_text:?}")))?;
+    let label = match row.opt_int(3)? {
+        None => None,
+        Some(label) => Some(Feedback {
+            trans_num: record.trans_num,
+            label: label_from_int(label)?,
+            source: row.text(4)?,
+            actor: row.text(5)?,
+            noted_at: UnixMillis(row.int(6)?),
+        }),
+    };
+    Ok(StoredDecision {
+        logged_at: UnixMillis(row.int(2)?),
+        source,
+        label,
+        record,
+    })
+}
+
+/// A stored 0/1 label.
+pub(super) fn label_from_int(value: i64) -> Result<Label> {
+    match value {
+        0 => Ok(Label::Legit),
+        1 => Ok(Label::Fraud),
+        other => Err(DecisionError::corrupt(format!("label {other}"))),
+    }
+}
+
+/// A stored transaction id.
+pub(super) fn trans_num(text: &str) -> Result<TransNum> {
+    text.parse()
+        .map_err(|_| DecisionError::corrupt(format!("trans_num {text:?}")))
+}
+
+/// `$first, $first+1, ...` for `count` parameters.
+pub(super) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How many ids one `IN (...)` query carries (well under SQLite's 32766
+/// and PostgreSQL's 65535 parameter limits).
+pub(super) const IN_CHUNK: usize = 500;
+
+/// Checks an actor name: 1 to 128 characters, no control characters.
+pub(crate) fn check_actor(actor: &str) -> Result<()> {
+    check_text("actor", actor, 128, |c| !c.is_control())
+}
+
+/// Checks a label source: 1 to 64 of `a-z 0-9 _ -`.
+pub(super) fn check_source(source: &str) -> Result<()> {
+    check_text("feedback source", source, 64, |c| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
+    })
+}
+
+/// Checks a text value's length and characters.
+pub(crate) fn check_text(
+    what: &'static str,
+    value: &str,
+    max_chars: usize,
+    allowed: impl Fn(char) -> bool,
+) -> Result<()> {
+    let invalid = |reason| {
+        Err(DecisionError::Invalid {
+            what,
+            value: value.chars().take(max_chars).collect(),
+            reason,
+        })
+    };
+    if value.is_empty() {
+        return invalid("must not be empty");
+    }
+    if value.chars().count() > max_chars {
+        return invalid("is too long");
+    }
+    if !value.chars().all(allowed) {
+        return invalid("has characters that are not allowed");
+    }
+    Ok(())
+}
