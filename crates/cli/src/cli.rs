@@ -56,7 +56,7 @@ pub enum Command {
     Models(crate::commands::models::ModelsArgs),
     /// Interoperability with an MLflow tracking server.
     Mlflow(crate::commands::mlflow::MlflowArgs),
-    /// The streaming mode on NATS JetStream: publish transactions.
+    /// The streaming mode on NATS JetStream: publish transactions, run scorer workers.
     Stream(crate::commands::stream::StreamArgs),
 }
 

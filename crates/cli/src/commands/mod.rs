@@ -9,6 +9,7 @@ pub mod models;
 pub mod registry;
 pub mod runs;
 pub mod stream;
+pub mod stream_score;
 pub mod train;
 
 /// Formats a count with thousands separators (1,233,811).

@@ -11,3 +11,6 @@ mod keys;
 mod registry;
 mod stream;
 mod support;
+mod worker;
+mod worker_model;
+mod worker_support;

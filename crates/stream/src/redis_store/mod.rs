@@ -7,8 +7,8 @@ mod config;
 mod pool;
 mod store;
 
-pub use config::{Atomicity, KeyLayout, RedisConfig};
 pub use batch::LoadedState;
+pub use config::{Atomicity, KeyLayout, RedisConfig};
 pub use store::{RedisStateStore, WarmReport};
 
 pub(crate) use pool::Pool;
