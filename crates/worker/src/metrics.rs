@@ -29,6 +29,7 @@ pub struct Metrics {
     lag: Family<PartitionLabel, Gauge>,
     degraded: Family<PartitionLabel, Gauge>,
     failures: Family<PartitionLabel, Counter>,
+    failed_checks: Family<PartitionLabel, Counter>,
     owned: Gauge,
     rebuilds: Counter,
     duplicates_without_decision: Counter,
@@ -61,6 +62,7 @@ impl Metrics {
             lag: Family::default(),
             degraded: Family::default(),
             failures: Family::default(),
+            failed_checks: Family::default(),
             owned: Gauge::default(),
             rebuilds: Counter::default(),
             duplicates_without_decision: Counter::default(),
@@ -109,6 +111,11 @@ impl Metrics {
             "batch_failures",
             "Batches abandoned (not acknowledged) because of this dependency",
             metrics.failures.clone(),
+        );
+        r.register(
+            "failed_checks",
+            "Health checks of a dependency that failed while waiting for it to return",
+            metrics.failed_checks.clone(),
         );
         r.register(
             "partitions_owned",
@@ -205,6 +212,13 @@ impl Metrics {
     /// A batch abandoned because of `dependency`.
     pub fn batch_failed(&self, dependency: Dependency) {
         self.failures
+            .get_or_create(&vec![("dependency", dependency.as_str().to_string())])
+            .inc();
+    }
+
+    /// A health check of `dependency` failed.
+    pub fn check_failed(&self, dependency: Dependency) {
+        self.failed_checks
             .get_or_create(&vec![("dependency", dependency.as_str().to_string())])
             .inc();
     }

@@ -59,12 +59,7 @@ pub(crate) async fn run(
             Some(c) => step(&shared, partition, c).await,
         };
         match step {
-            Ok(()) => {
-                if failures > 0 {
-                    clear_degraded(&shared);
-                }
-                failures = 0;
-            }
+            Ok(()) => failures = 0,
             Err(e) => {
                 let dependency = e.dependency();
                 if dependency == Dependency::StateLost {
@@ -79,7 +74,14 @@ pub(crate) async fn run(
                 if pause(&mut stop, backoff(failures)).await {
                     return Exit::Stopped;
                 }
-                wait_healthy(&shared, partition, dependency, &mut stop).await;
+                if wait_healthy(&shared, partition, dependency, &mut stop).await {
+                    shared.core.metrics.set_degraded(dependency, false);
+                    tracing::info!(
+                        partition,
+                        dependency = dependency.as_str(),
+                        "dependency answers again: resuming"
+                    );
+                }
             }
         }
     }
@@ -195,17 +197,6 @@ fn nats_error(operation: &str, source: impl Into<async_nats::Error>) -> WorkerEr
     })
 }
 
-fn clear_degraded(shared: &Shared) {
-    for dependency in [
-        Dependency::Redis,
-        Dependency::Postgres,
-        Dependency::Nats,
-        Dependency::Other,
-    ] {
-        shared.core.metrics.set_degraded(dependency, false);
-    }
-}
-
 /// 200 ms doubling to 5 s.
 fn backoff(failures: u32) -> Duration {
     Duration::from_millis(200u64.saturating_mul(1 << failures.min(5)).min(5_000))
@@ -220,13 +211,13 @@ pub(crate) async fn pause(stop: &mut watch::Receiver<bool>, duration: Duration) 
     *stop.borrow()
 }
 
-/// Polls the failed dependency until it answers (or `stop`).
+/// Polls the failed dependency until it answers (`true`) or `stop`.
 async fn wait_healthy(
     shared: &Arc<Shared>,
     partition: u16,
     dependency: Dependency,
     stop: &mut watch::Receiver<bool>,
-) {
+) -> bool {
     let mut attempt = 0;
     loop {
         let core = Arc::clone(&shared.core);
@@ -239,11 +230,12 @@ async fn wait_healthy(
         .await
         .unwrap_or(false);
         if healthy {
-            return;
+            return true;
         }
+        shared.core.metrics.check_failed(dependency);
         attempt += 1;
         if pause(stop, backoff(attempt)).await {
-            return;
+            return false;
         }
     }
 }

@@ -321,8 +321,11 @@ impl Worker {
         let partitions = self.shared.config.topology.partitions;
         let leases = Arc::clone(&self.leases);
         let Ok(live) = blocking(move || Ok(leases.heartbeat()?)).await else {
+            // Redis is unreachable: the leases cannot be renewed either.
+            self.metrics().set_degraded(Dependency::Redis, true);
             return;
         };
+        self.metrics().set_degraded(Dependency::Redis, false);
         let share = self
             .shared
             .config

@@ -8,9 +8,11 @@
 mod cli_features;
 mod cli_ingest;
 mod keys;
+mod proxy;
 mod registry;
 mod stream;
 mod support;
 mod worker;
+mod worker_degraded;
 mod worker_model;
 mod worker_support;

@@ -10,13 +10,13 @@ use std::time::Duration;
 use crate::worker_support::{Run, services};
 
 /// A free local port for a metrics endpoint.
-fn free_addr() -> String {
+pub fn free_addr() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().to_string()
 }
 
 /// `GET /metrics` with a bare HTTP/1.0 request.
-fn scrape(addr: &str) -> String {
+pub fn scrape(addr: &str) -> String {
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     stream
         .write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n")
@@ -27,7 +27,7 @@ fn scrape(addr: &str) -> String {
 }
 
 /// The sum of a metric's series (`name{...} value` lines).
-fn metric_sum(text: &str, name: &str) -> f64 {
+pub fn metric_sum(text: &str, name: &str) -> f64 {
     text.lines()
         .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
@@ -35,7 +35,7 @@ fn metric_sum(text: &str, name: &str) -> f64 {
 }
 
 /// Polls `/metrics` until `name` reaches `value`.
-fn wait_metric(addr: &str, name: &str, value: f64) -> String {
+pub fn wait_metric(addr: &str, name: &str, value: f64) -> String {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let text = scrape(addr);
@@ -51,7 +51,7 @@ fn wait_metric(addr: &str, name: &str, value: f64) -> String {
 }
 
 /// Polls until no message is pending on any partition consumer.
-fn wait_nothing_pending(run: &Run) {
+pub fn wait_nothing_pending(run: &Run) {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let pending = run.pending();

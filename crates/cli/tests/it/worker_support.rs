@@ -164,6 +164,18 @@ impl Run {
 
     /// Starts a worker process with extra environment; returns its index.
     pub fn spawn_worker(&mut self, extra_env: &[(&str, &str)], extra_args: &[&str]) -> usize {
+        let (redis, database) = (self.services.redis.clone(), self.services.database.clone());
+        self.spawn_worker_via(&redis, &database, extra_env, extra_args)
+    }
+
+    /// [`Self::spawn_worker`] with other Redis and database URLs.
+    pub fn spawn_worker_via(
+        &mut self,
+        redis: &str,
+        database: &str,
+        extra_env: &[(&str, &str)],
+        extra_args: &[&str],
+    ) -> usize {
         let index = self.workers.len();
         let log = std::fs::File::create(self.vigie.dir.path().join(format!("worker-{index}.log")))
             .unwrap();
@@ -171,9 +183,9 @@ impl Run {
         cmd.arg("--data-dir")
             .arg(self.vigie.data_dir())
             .args(["stream", "score", "--nats", &self.services.nats])
-            .args(["--redis", &self.services.redis])
+            .args(["--redis", redis])
             .args(["--redis-prefix", &self.redis_prefix])
-            .args(["--database-url", &self.services.database])
+            .args(["--database-url", database])
             .arg("--model-file")
             .arg(&self.model_file)
             .args(["--subject-prefix", &self.prefix])
