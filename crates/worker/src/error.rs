@@ -70,11 +70,17 @@ impl WorkerError {
             Self::Stream(StreamError::Nats { .. } | StreamError::Publish { .. }) => {
                 Dependency::Nats
             }
+            // A stored state that does not decode: a data problem, not Redis.
+            Self::Stream(StreamError::Features(_)) => Dependency::Other,
             Self::Stream(_) => Dependency::Redis,
             Self::Engine(EngineError::Features(e))
                 if e.to_string().contains(vigie_stream::STATE_LOST_TAG) =>
             {
                 Dependency::StateLost
+            }
+            // A value the log refuses, or a row it cannot read back: data.
+            Self::Decisions(DecisionError::Invalid { .. } | DecisionError::Corrupt { .. }) => {
+                Dependency::Other
             }
             Self::Decisions(_) => Dependency::Postgres,
             _ => Dependency::Other,
@@ -84,3 +90,38 @@ impl WorkerError {
 
 /// Result alias for this crate.
 pub type Result<T> = std::result::Result<T, WorkerError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_attributed_to_their_dependency() {
+        let flushed = WorkerError::Stream(StreamError::StateFlushed {
+            server: "h:1".into(),
+            key: "k".into(),
+            found: "gone".into(),
+        });
+        assert_eq!(flushed.dependency(), Dependency::StateLost);
+        let corrupt = WorkerError::Stream(StreamError::Features(
+            vigie_features::FeatureError::StateDecode {
+                reason: "bad".into(),
+            },
+        ));
+        assert_eq!(corrupt.dependency(), Dependency::Other);
+        let contention = WorkerError::Stream(StreamError::Contention { attempts: 3 });
+        assert_eq!(contention.dependency(), Dependency::Redis);
+        let lost_through_engine = WorkerError::Engine(EngineError::Features(
+            StreamError::StateNotInitialised {
+                server: "h:1".into(),
+                key: "k".into(),
+            }
+            .into(),
+        ));
+        assert_eq!(lost_through_engine.dependency(), Dependency::StateLost);
+        assert_eq!(
+            WorkerError::Task("panic".into()).dependency(),
+            Dependency::Other
+        );
+    }
+}

@@ -7,19 +7,31 @@
 //! degraded, waits until it answers again, and restarts the consumer so the
 //! abandoned messages come back first and in order: nothing is decided
 //! without Redis or PostgreSQL, and nothing is lost.
+//!
+//! A failure that is not a dependency's (the engine failing on a message, a
+//! corrupt card state, a panic) would otherwise repeat forever: after
+//! [`ISOLATE_AFTER`] such failures in a row the partition processes one
+//! message at a time, and the message that still fails alone is
+//! dead-lettered (`processing_failed`), so it cannot block the partition.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::PullConsumer};
 use tokio::sync::watch;
-use vigie_stream::nats::{dead_letter_bad, restart_partition_consumer};
+use vigie_stream::nats::{dead_letter, dead_letter_bad, restart_partition_consumer};
 
 use crate::batch::{Core, Incoming, Outcome, process};
 use crate::config::WorkerConfig;
 use crate::error::{Dependency, Result, WorkerError};
 use crate::fault::{self, FaultPoint};
 use crate::fetch::{Fetched, next_batch};
+
+/// Unexplained failures in a row before messages are processed one at a time.
+pub(crate) const ISOLATE_AFTER: u32 = 3;
+
+/// The dead-letter reason of a message that fails on its own.
+const PROCESSING_FAILED: &str = "processing_failed";
 
 /// What the partition loops share.
 pub(crate) struct Shared {
@@ -48,22 +60,50 @@ pub(crate) async fn run(
 ) -> Exit {
     let mut consumer: Option<PullConsumer> = None;
     let mut failures = 0u32;
+    let mut unexplained = 0u32;
+    let mut isolate_left = 0usize;
     loop {
         if *stop.borrow() {
             return Exit::Stopped;
         }
+        let isolate = isolate_left > 0;
         let step = match &consumer {
-            None => restart(&shared, partition).await.map(|c| {
-                consumer = Some(c);
-            }),
-            Some(c) => step(&shared, partition, c).await,
+            None => match restart(&shared, partition).await {
+                Ok(c) => {
+                    consumer = Some(c);
+                    continue;
+                }
+                Err(e) => Err(e),
+            },
+            Some(c) => step(&shared, partition, c, isolate).await,
         };
         match step {
-            Ok(()) => failures = 0,
+            Ok(dead_lettered) => {
+                failures = 0;
+                if dead_lettered {
+                    // Stay isolated until `batch_size` messages in a row pass.
+                    isolate_left = shared.config.batch_size;
+                } else if isolate {
+                    isolate_left -= 1;
+                }
+                if isolate_left == 0 {
+                    unexplained = 0;
+                }
+            }
             Err(e) => {
                 let dependency = e.dependency();
                 if dependency == Dependency::StateLost {
                     return Exit::StateLost;
+                }
+                if dependency == Dependency::Other {
+                    unexplained += 1;
+                    if unexplained >= ISOLATE_AFTER && isolate_left == 0 {
+                        tracing::warn!(
+                            partition,
+                            "repeated failures: processing one message at a time"
+                        );
+                        isolate_left = shared.config.batch_size;
+                    }
                 }
                 failures += 1;
                 shared.core.metrics.batch_failed(dependency);
@@ -103,12 +143,19 @@ async fn restart(shared: &Shared, partition: u16) -> Result<PullConsumer> {
     Ok(consumer)
 }
 
-/// One fetch-process-publish-acknowledge round.
-async fn step(shared: &Arc<Shared>, partition: u16, consumer: &PullConsumer) -> Result<()> {
+/// One fetch-process-publish-acknowledge round (of one message when
+/// isolating); `true` when it dead-lettered a message that failed alone.
+async fn step(
+    shared: &Arc<Shared>,
+    partition: u16,
+    consumer: &PullConsumer,
+    isolate: bool,
+) -> Result<bool> {
     let metrics = &shared.core.metrics;
-    let batch = next_batch(consumer, shared.config.batch_size, shared.config.fetch_wait).await?;
+    let size = if isolate { 1 } else { shared.config.batch_size };
+    let batch = next_batch(consumer, size, shared.config.fetch_wait).await?;
     let Some(last) = batch.last() else {
-        return Ok(());
+        return Ok(false);
     };
     metrics.consumed(partition, batch.len() as u64);
     metrics.set_lag(partition, last.pending);
@@ -145,13 +192,30 @@ async fn step(shared: &Arc<Shared>, partition: u16, consumer: &PullConsumer) -> 
         }
     }
     if incoming.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
 
     let core = Arc::clone(&shared.core);
-    let outcome = tokio::task::spawn_blocking(move || process(&core, partition, &incoming))
+    let processed = tokio::task::spawn_blocking(move || process(&core, partition, &incoming))
         .await
-        .map_err(|e| WorkerError::Task(e.to_string()))??;
+        .map_err(|e| WorkerError::Task(e.to_string()))
+        .and_then(|r| r);
+    let outcome = match (processed, messages.as_slice()) {
+        (Err(e), [alone]) if isolate && e.dependency() == Dependency::Other => {
+            dead_letter(
+                &shared.js,
+                &shared.config.topology,
+                alone,
+                PROCESSING_FAILED,
+                &e.to_string(),
+            )
+            .await?;
+            metrics.dead_lettered(partition, PROCESSING_FAILED);
+            tracing::error!(partition, error = %e, "a message failing on its own was dead-lettered");
+            return Ok(true);
+        }
+        (processed, _) => processed?,
+    };
     publish(shared, partition, outcome).await?;
     fault::reached(FaultPoint::BeforeAck);
     for message in &messages {
@@ -164,7 +228,7 @@ async fn step(shared: &Arc<Shared>, partition: u16, consumer: &PullConsumer) -> 
             })?;
     }
     metrics.acked(partition, messages.len() as u64);
-    Ok(())
+    Ok(false)
 }
 
 /// Publishes the batch's decisions on `<prefix>.decisions.<partition>` and

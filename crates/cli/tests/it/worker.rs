@@ -15,9 +15,12 @@ pub fn free_addr() -> String {
     listener.local_addr().unwrap().to_string()
 }
 
-/// `GET /metrics` with a bare HTTP/1.0 request.
+/// `GET /metrics` with a bare HTTP/1.0 request (empty while the endpoint
+/// is not up yet).
 pub fn scrape(addr: &str) -> String {
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
+        return String::new();
+    };
     stream
         .write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n")
         .unwrap();
@@ -84,7 +87,7 @@ fn publish_raw(run: &Run, subject: &str, payload: &'static [u8]) {
 }
 
 /// Reads the dead-letter stream's messages' reason headers.
-fn dead_letter_reasons(run: &Run) -> Vec<String> {
+pub fn dead_letter_reasons(run: &Run) -> Vec<String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

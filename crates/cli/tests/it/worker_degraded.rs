@@ -1,11 +1,15 @@
 //! The worker when Redis or PostgreSQL goes away (cut with a TCP proxy):
 //! it stops deciding, says so in its metrics, and resumes by itself when
-//! the dependency returns, with the same decisions as a clean run.
+//! the dependency returns, with the same decisions as a clean run. And a
+//! message that fails on its own (here: its card's stored state is corrupt)
+//! is dead-lettered instead of blocking its partition.
 
 use std::time::Duration;
 
 use crate::proxy::Proxy;
-use crate::worker::{free_addr, metric_sum, scrape, wait_metric, wait_nothing_pending};
+use crate::worker::{
+    dead_letter_reasons, free_addr, metric_sum, scrape, wait_metric, wait_nothing_pending,
+};
 use crate::worker_support::{Run, services};
 
 /// `host:port` of a URL (no credentials in the test URLs).
@@ -116,4 +120,48 @@ fn a_dependency_going_away_stops_decisions_until_it_returns() {
     let (expected, states) = run.expected();
     run.assert_decisions_match(&log, &expected, None);
     run.assert_states_match(&states);
+}
+
+#[test]
+fn a_message_failing_on_its_own_is_dead_lettered_and_the_partition_moves_on() {
+    let Some(services) =
+        services("a_message_failing_on_its_own_is_dead_lettered_and_the_partition_moves_on")
+    else {
+        return;
+    };
+    let mut run = Run::new(services.clone(), 1_500, 2);
+    let addr = free_addr();
+    run.spawn_worker(&[], &["--metrics-addr", &addr, "--batch-size", "64"]);
+    wait_gauge(&addr, "vigie_worker_partitions_owned", 2);
+    // Corrupt one card's stored state.
+    let victim = run.txns[0].card;
+    let key = vigie_stream::KeyLayout::new(&run.redis_prefix).card(&victim);
+    let mut redis = redis::Client::open(services.redis.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    redis::cmd("SET")
+        .arg(&key)
+        .arg(b"not a card state".as_slice())
+        .query::<()>(&mut redis)
+        .unwrap();
+    run.publish(None);
+    let (victims, others): (Vec<_>, Vec<_>) =
+        run.txns.iter().partition::<Vec<_>, _>(|t| t.card == victim);
+    let (victims, others): (Vec<_>, Vec<_>) = (
+        victims.iter().map(|t| t.trans_num).collect(),
+        others.iter().map(|t| t.trans_num).collect(),
+    );
+    let log = run.decision_log();
+    run.wait_decided(&log, others.len(), Duration::from_secs(120));
+    wait_nothing_pending(&run);
+    assert_eq!(run.decided(&log), others.len(), "a victim was decided");
+    let reasons = dead_letter_reasons(&run);
+    assert_eq!(reasons.len(), victims.len(), "{reasons:?}");
+    assert!(
+        reasons.iter().all(|r| r == "processing_failed"),
+        "{reasons:?}"
+    );
+    let (expected, _) = run.expected();
+    run.assert_decisions_match(&log, &expected, Some(&others));
 }
