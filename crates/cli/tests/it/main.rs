@@ -13,6 +13,7 @@ mod registry;
 mod stream;
 mod support;
 mod worker;
+mod worker_check;
 mod worker_degraded;
 mod worker_model;
 mod worker_support;
