@@ -227,6 +227,14 @@ async fn step(
                 source: e,
             })?;
     }
+    // Acknowledgements are buffered by the client: send them now, so a
+    // crash right after the batch does not redeliver it.
+    shared
+        .js
+        .client()
+        .flush()
+        .await
+        .map_err(|e| nats_error("flushing acknowledgements", e))?;
     metrics.acked(partition, messages.len() as u64);
     Ok(false)
 }

@@ -55,7 +55,7 @@ pub fn wait_metric(addr: &str, name: &str, value: f64) -> String {
 
 /// Polls until no message is pending on any partition consumer.
 pub fn wait_nothing_pending(run: &Run) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
     loop {
         let pending = run.pending();
         if pending == 0 {
@@ -102,8 +102,13 @@ pub fn dead_letter_reasons(run: &Run) -> Vec<String> {
             .create_consumer(async_nats::jetstream::consumer::pull::Config::default())
             .await
             .unwrap();
-        let mut messages = consumer.fetch().max_messages(100).messages().await.unwrap();
         let mut reasons = Vec::new();
+        let mut messages = consumer
+            .fetch()
+            .max_messages(10_000)
+            .messages()
+            .await
+            .unwrap();
         while let Some(Ok(m)) = messages.next().await {
             let reason = m
                 .headers

@@ -169,7 +169,15 @@ pub async fn acknowledged_floor(
 ) -> Result<Option<u64>> {
     use async_nats::jetstream::context::ConsumerInfoErrorKind;
     match stream.consumer_info(name).await {
-        Ok(info) => Ok(Some(info.ack_floor.stream_sequence)),
+        // A consumer created to start at sequence `s` reports a floor of 0
+        // until its first acknowledgement; its floor is at least `s - 1`.
+        Ok(info) => Ok(Some(match info.config.deliver_policy {
+            DeliverPolicy::ByStartSequence { start_sequence } => info
+                .ack_floor
+                .stream_sequence
+                .max(start_sequence.saturating_sub(1)),
+            _ => info.ack_floor.stream_sequence,
+        })),
         Err(e) if e.kind() == ConsumerInfoErrorKind::NotFound => Ok(None),
         Err(e) => Err(StreamError::nats(format!("looking up consumer {name}"), e)),
     }

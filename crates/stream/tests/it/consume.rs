@@ -169,6 +169,11 @@ fn a_restarted_consumer_delivers_again_everything_after_the_acknowledged_floor()
             .await
             .unwrap();
         assert_eq!(floor, batch[3].stream_sequence().unwrap());
+        // Restarting again before any acknowledgement keeps the floor.
+        let (consumer, again_floor) = restart_partition_consumer(&nats.js, topology, 0, &settings)
+            .await
+            .unwrap();
+        assert_eq!(again_floor, floor);
         let again = fetch_batch(&consumer, topology, 10, Duration::from_secs(2))
             .await
             .unwrap();
