@@ -165,7 +165,7 @@ fn a_restarted_consumer_delivers_again_everything_after_the_acknowledged_floor()
         for i in [0, 1, 2, 3, 6] {
             batch[i].message.double_ack().await.unwrap();
         }
-        let (consumer, floor) = restart_partition_consumer(&nats.js, topology, 0, &settings)
+        let (_, floor) = restart_partition_consumer(&nats.js, topology, 0, &settings)
             .await
             .unwrap();
         assert_eq!(floor, batch[3].stream_sequence().unwrap());
