@@ -31,11 +31,14 @@ trap cleanup EXIT
 export VIGIE_TOKEN_KEY=stream-bench-key-0123456789abcdef
 V=("$BIN" --data-dir "$WORK/data")
 
-echo "== model (gbdt, quick search, on generated data)"
-"${V[@]}" generate --customers 200 --from 2019-01-01 --to 2019-04-30 --seed 1 --out "$WORK/train.csv" >/dev/null
-"${V[@]}" generate --customers 200 --from 2019-05-01 --to 2019-05-31 --seed 2 --out "$WORK/test.csv" >/dev/null
-"${V[@]}" train --train "$WORK/train.csv" --test "$WORK/test.csv" --models gbdt --search quick --actor bench >/dev/null
-MODEL=$(find "$WORK/data/registry" -type f -size +10k ! -name '*.sqlite*' | head -1)
+MODEL=${VIGIE_BENCH_MODEL:-}
+if [ -z "$MODEL" ]; then
+  echo "== model (gbdt, quick search, on generated data; VIGIE_BENCH_MODEL=FILE skips this)"
+  "${V[@]}" generate --customers 200 --from 2019-01-01 --to 2019-04-30 --seed 1 --out "$WORK/train.csv" >/dev/null
+  "${V[@]}" generate --customers 200 --from 2019-05-01 --to 2019-05-31 --seed 2 --out "$WORK/test.csv" >/dev/null
+  "${V[@]}" train --train "$WORK/train.csv" --test "$WORK/test.csv" --models gbdt --search quick --actor bench >/dev/null
+  MODEL=$(grep -rl '^vigie-model-artifact' "$WORK/data/registry/artifacts" | head -1)
+fi
 
 decided() { # decisions logged for the transactions of a prefix's run
   psql "$DB" -Atc "SELECT count(*) FROM decisions WHERE logged_at >= $1" 2>/dev/null || echo 0
