@@ -40,8 +40,10 @@ pub(crate) struct Core {
     pub engine: Arc<Engine>,
     /// Card states.
     pub store: Arc<RedisStateStore>,
-    /// Decisions and stream positions.
-    pub log: DecisionLog,
+    /// Decisions and stream positions: several handles (each its own
+    /// database connections), partition `p` using handle `p % len`, so
+    /// partitions write in parallel.
+    pub logs: Vec<DecisionLog>,
     /// The consumer name positions are recorded under.
     pub consumer: String,
     /// Metrics.
@@ -66,8 +68,16 @@ pub(crate) struct Outcome {
     pub publish: Vec<(TransNum, Vec<u8>)>,
 }
 
+impl Core {
+    /// The decision-log handle of `partition`.
+    pub(crate) fn log(&self, partition: u16) -> &DecisionLog {
+        &self.logs[usize::from(partition) % self.logs.len()]
+    }
+}
+
 /// Processes one batch of `partition` (see the module documentation).
 pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result<Outcome> {
+    let log = core.log(partition);
     fault::reached(FaultPoint::BeforeScoring);
     let started = Instant::now();
 
@@ -81,7 +91,7 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
     }
     let mut states = core.store.load_many(&cards)?;
     let trans_nums: Vec<TransNum> = items.iter().map(|i| i.txn.trans_num).collect();
-    let decided = core.log.contains_many(&trans_nums)?;
+    let decided = log.contains_many(&trans_nums)?;
 
     let mut fresh: Vec<LoggedDecision> = Vec::new();
     let mut published_at: Vec<i128> = Vec::new();
@@ -136,7 +146,7 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
             partition,
             sequence,
         });
-    let written = core.log.write_batch(&fresh, position.as_ref())?;
+    let written = log.write_batch(&fresh, position.as_ref())?;
     let now = now_ns();
     for at in published_at.iter().filter(|&&at| at > 0) {
         core.metrics.end_to_end((now - at).max(0) as f64 / 1e9);
@@ -162,7 +172,7 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
         outcome
             .publish
             .retain(|(t, _)| !written.existing.contains(t));
-        for stored in core.log.get_many(&republish)?.values() {
+        for stored in log.get_many(&republish)?.values() {
             outcome
                 .publish
                 .push((stored.record.trans_num, encode(&stored.record)));

@@ -296,7 +296,10 @@ async fn wait_healthy(
         let consumer = shared.config.group().to_string();
         let healthy = tokio::task::spawn_blocking(move || match dependency {
             Dependency::Redis => core.store.check().is_ok(),
-            Dependency::Postgres => core.log.stream_position(&consumer, partition).is_ok(),
+            Dependency::Postgres => core
+                .log(partition)
+                .stream_position(&consumer, partition)
+                .is_ok(),
             _ => true,
         })
         .await

@@ -77,16 +77,21 @@ struct Held {
 
 impl Worker {
     /// Connects to NATS (creating missing streams), Redis (leases) and
-    /// starts the metrics endpoint. `store` must be the engine's store.
+    /// starts the metrics endpoint. `store` must be the engine's store;
+    /// `logs` are handles on one decision log (at least one), shared out
+    /// among the partitions so their writes run in parallel.
     pub async fn connect(
         config: WorkerConfig,
         engine: Arc<Engine>,
         store: Arc<RedisStateStore>,
-        log: DecisionLog,
+        logs: Vec<DecisionLog>,
         metrics: Arc<Metrics>,
         shutdown: watch::Receiver<bool>,
     ) -> Result<Self> {
         config.validate()?;
+        if logs.is_empty() {
+            return Err(WorkerError::Config("no decision log handle".into()));
+        }
         let owner = new_owner_id();
         let client = connect(&config.nats_url, &format!("vigie-worker-{owner}")).await?;
         let js = jetstream_context(client, config.batch_size.max(64));
@@ -124,7 +129,7 @@ impl Worker {
         let core = Arc::new(Core {
             engine,
             store,
-            log,
+            logs,
             consumer: config.group().to_string(),
             metrics,
         });

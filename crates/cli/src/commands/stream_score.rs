@@ -88,6 +88,10 @@ pub struct ScoreArgs {
     /// Replicas of the streams, when the worker creates them.
     #[arg(long, default_value_t = 1)]
     pub replicas: usize,
+    /// Decision-log handles on PostgreSQL (partitions share them out; each
+    /// holds a writer and a reader connection). One on SQLite.
+    #[arg(long, default_value_t = 4)]
+    pub db_connections: usize,
     /// Serve Prometheus metrics on http://ADDR/metrics.
     #[arg(long, value_name = "ADDR")]
     pub metrics_addr: Option<String>,
@@ -132,11 +136,20 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<()> {
         rules,
         EngineOptions::default(),
     ));
-    let log = DecisionLog::open(&DecisionLogConfig {
+    let log_config = DecisionLogConfig {
         data_dir: data_dir.sub("decisions")?,
         database_url: args.registry.database_url.clone().filter(|u| !u.is_empty()),
-    })
-    .context("opening the decision log")?;
+    };
+    // SQLite has one writer at a time: more handles would only wait.
+    let handles = if log_config.database_url.is_some() {
+        args.db_connections.max(1)
+    } else {
+        1
+    };
+    let logs = (0..handles)
+        .map(|_| DecisionLog::open(&log_config))
+        .collect::<Result<Vec<_>, _>>()
+        .context("opening the decision log")?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -147,7 +160,8 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<()> {
         let (stop, shutdown) = tokio::sync::watch::channel(false);
         shutdown_on_signals(stop)?;
         let metrics = Arc::new(Metrics::new());
-        let worker = Worker::connect(config, engine, store, log, metrics, shutdown.clone()).await?;
+        let worker =
+            Worker::connect(config, engine, store, logs, metrics, shutdown.clone()).await?;
         if let Some(addr) = worker.metrics_addr() {
             tracing::info!(%addr, "metrics on http://{addr}/metrics");
         }
