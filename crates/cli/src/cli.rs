@@ -56,7 +56,7 @@ pub enum Command {
     Models(crate::commands::models::ModelsArgs),
     /// Interoperability with an MLflow tracking server.
     Mlflow(crate::commands::mlflow::MlflowArgs),
-    /// The streaming mode on NATS JetStream: publish transactions.
+    /// The streaming mode on NATS JetStream: publish transactions, run scorer workers.
     Stream(crate::commands::stream::StreamArgs),
     /// The HTTP scoring service on the registry's champion model.
     Serve(crate::commands::serve::ServeArgs),
@@ -82,6 +82,19 @@ pub struct DemoArgs {
     /// Hyper-parameter search for the four families: quick, grid or smoke.
     #[arg(long, default_value = "quick")]
     pub search: String,
+    /// Address the demo's server listens on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    /// Replay rate, requests per second (default: the whole replay period
+    /// in --replay-seconds).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// How long the replay lasts when --rate is not given.
+    #[arg(long, default_value_t = 60.0)]
+    pub replay_seconds: f64,
+    /// Keep the server up after the replay, until Ctrl-C.
+    #[arg(long)]
+    pub keep_serving: bool,
 }
 
 /// `vigie ingest`.

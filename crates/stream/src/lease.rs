@@ -219,6 +219,50 @@ impl PartitionLeases {
         Ok(taken)
     }
 
+    /// Records this owner as alive for one TTL and returns how many owners
+    /// of the group are alive now (itself included): a sorted set
+    /// `<key_prefix>:lease:v1:<group>:members` scored by expiry time (this
+    /// machine's clock, in ms). A worker's fair share is partitions / that,
+    /// rounded up.
+    pub fn heartbeat(&self) -> Result<usize> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let key = format!("{}members", self.key_prefix);
+        let (live,): (usize,) = self.pool.run(|con| {
+            redis::pipe()
+                .cmd("ZADD")
+                .arg(&key)
+                .arg(now.saturating_add(self.ttl_ms()))
+                .arg(&self.owner)
+                .ignore()
+                .cmd("ZREMRANGEBYSCORE")
+                .arg(&key)
+                .arg("-inf")
+                .arg(now)
+                .ignore()
+                .cmd("PEXPIRE")
+                .arg(&key)
+                .arg(self.ttl_ms().saturating_mul(10))
+                .ignore()
+                .cmd("ZCARD")
+                .arg(&key)
+                .query(con)
+        })?;
+        Ok(live.max(1))
+    }
+
+    /// Removes this owner from the live members (on shutdown).
+    pub fn leave(&self) -> Result<()> {
+        let key = format!("{}members", self.key_prefix);
+        self.pool.run(|con| {
+            redis::cmd("ZREM")
+                .arg(&key)
+                .arg(&self.owner)
+                .query::<()>(con)
+        })
+    }
+
     /// Deletes every lease and fencing counter of this group (tests, reset).
     pub fn purge_all(&self) -> Result<u64> {
         self.pool.delete_matching(&format!("{}*", self.key_prefix))

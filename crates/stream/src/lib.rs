@@ -26,4 +26,6 @@ mod redis_store;
 
 pub use error::{Result, STATE_LOST_TAG, StreamError};
 pub use lease::{Lease, PartitionLeases, new_owner_id};
-pub use redis_store::{Atomicity, KeyLayout, RedisConfig, RedisStateStore, WarmReport};
+pub use redis_store::{
+    Atomicity, KeyLayout, LoadedState, RedisConfig, RedisStateStore, WarmReport,
+};

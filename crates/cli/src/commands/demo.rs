@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use super::demo_serve::ServeAndReplay;
 use super::demo_split::split_at;
 use super::registry::RegistryArgs;
 use super::thousands;
@@ -80,7 +81,17 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
             json: false,
         },
     )?;
-    Ok(())
+    step("serving the champion over HTTP and replaying the later months through it");
+    super::demo_serve::run(
+        cli,
+        &ServeAndReplay {
+            addr: args.addr,
+            file: &files.test,
+            rate: args.rate,
+            seconds: args.replay_seconds,
+            keep_serving: args.keep_serving,
+        },
+    )
 }
 
 fn generate_and_ingest(cli: &Cli, args: &DemoArgs, files: &DemoFiles) -> Result<()> {

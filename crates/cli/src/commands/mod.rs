@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod demo;
+mod demo_serve;
 mod demo_split;
 pub mod features;
 pub mod generate;
@@ -13,6 +14,7 @@ pub mod replay;
 pub mod runs;
 pub mod serve;
 pub mod stream;
+pub mod stream_score;
 pub mod train;
 
 /// Formats a count with thousands separators (1,233,811).

@@ -131,7 +131,7 @@ fn classify(err: ReplayError) -> anyhow::Error {
 }
 
 /// A one-line live status on stderr, drawn only on a terminal.
-fn progress_line() -> ProgressBar {
+pub(super) fn progress_line() -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -177,7 +177,7 @@ fn micros(us: u64) -> String {
 }
 
 #[allow(clippy::print_stdout)]
-fn print_summary(r: &ReplayReport) {
+pub(super) fn print_summary(r: &ReplayReport) {
     println!("replay of {} against {}", r.file, r.url);
     println!(
         "  rate:        {:.0}/s requested, {:.0}/s achieved over {:.2} s ({} connections)",

@@ -1,7 +1,8 @@
 //! `vigie stream publish`: a transaction file to NATS JetStream, one message
 //! per transaction on `<prefix>.tx.<partition>`, de-duplicated by
-//! `trans_num`. The command is synchronous; it runs the async publisher on
-//! a two-thread tokio runtime of its own.
+//! `trans_num`; `vigie stream score` (in [`super::stream_score`]): the scorer
+//! worker. The commands are synchronous; each runs its async part on a
+//! two-thread tokio runtime of its own.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -40,6 +41,10 @@ pub enum StreamCommand {
     /// JetStream, creating the streams if missing. Publishing the same file
     /// again stores nothing new (duplicates are reported).
     Publish(PublishArgs),
+    /// Run a scorer worker: consume the partitions it leases, score with the
+    /// engine, log decisions in the database, publish them, acknowledge.
+    /// Several workers share the partitions; stop with SIGTERM.
+    Score(Box<super::stream_score::ScoreArgs>),
 }
 
 /// `vigie stream publish`.
@@ -91,10 +96,11 @@ struct Output {
 pub fn run(cli: &Cli, args: &StreamArgs) -> Result<()> {
     match &args.command {
         StreamCommand::Publish(publish) => run_publish(cli, publish),
+        StreamCommand::Score(score) => super::stream_score::run(cli, score),
     }
 }
 
-fn usable(e: StreamError) -> anyhow::Error {
+pub(super) fn usable(e: StreamError) -> anyhow::Error {
     match e {
         StreamError::Ingest(e) => classify(e),
         e @ StreamError::Config { .. } => UnusableInput(e.to_string()).into(),

@@ -107,6 +107,82 @@ pub async fn partition_consumer(
     Ok(consumer)
 }
 
+/// Replaces the durable consumer of `partition` by one that starts right
+/// after the old one's acknowledgement floor (every message at or below it
+/// was acknowledged), and returns it with that floor. Everything not yet
+/// acknowledged is delivered again at once and in stream order, instead of
+/// after `ack_wait` and possibly after later messages: what a worker does
+/// when it takes a partition over, and after abandoning a batch.
+///
+/// A previous owner still holding the old consumer can no longer fetch
+/// from it; its late acknowledgements only acknowledge messages it has
+/// processed.
+pub async fn restart_partition_consumer(
+    js: &jetstream::Context,
+    topology: &Topology,
+    partition: u16,
+    settings: &ConsumerSettings,
+) -> Result<(PullConsumer, u64)> {
+    let stream = js
+        .get_stream(&topology.tx_stream)
+        .await
+        .map_err(|e| StreamError::nats(format!("looking up stream {}", topology.tx_stream), e))?;
+    let name = settings.durable_name(partition);
+    let floor = acknowledged_floor(&stream, &name).await?;
+    if floor.is_some() {
+        stream
+            .delete_consumer(&name)
+            .await
+            .map_err(|e| StreamError::nats(format!("deleting consumer {name}"), e))?;
+    }
+    let floor = floor.unwrap_or(0);
+    let deliver_policy = if floor == 0 {
+        DeliverPolicy::All
+    } else {
+        DeliverPolicy::ByStartSequence {
+            start_sequence: floor + 1,
+        }
+    };
+    let config = pull::Config {
+        durable_name: Some(name.clone()),
+        filter_subject: topology.tx_subject(partition),
+        deliver_policy,
+        ack_policy: AckPolicy::Explicit,
+        ack_wait: settings.ack_wait,
+        max_ack_pending: settings.max_ack_pending,
+        max_deliver: settings.max_deliver,
+        ..pull::Config::default()
+    };
+    let consumer = stream
+        .create_consumer(config)
+        .await
+        .map_err(|e| StreamError::nats(format!("creating consumer {name}"), e))?;
+    Ok((consumer, floor))
+}
+
+/// The stream sequence at or below which every message of the durable
+/// consumer `name` was acknowledged; `None` when the consumer does not
+/// exist.
+pub async fn acknowledged_floor(
+    stream: &jetstream::stream::Stream,
+    name: &str,
+) -> Result<Option<u64>> {
+    use async_nats::jetstream::context::ConsumerInfoErrorKind;
+    match stream.consumer_info(name).await {
+        // A consumer created to start at sequence `s` reports a floor of 0
+        // until its first acknowledgement; its floor is at least `s - 1`.
+        Ok(info) => Ok(Some(match info.config.deliver_policy {
+            DeliverPolicy::ByStartSequence { start_sequence } => info
+                .ack_floor
+                .stream_sequence
+                .max(start_sequence.saturating_sub(1)),
+            _ => info.ack_floor.stream_sequence,
+        })),
+        Err(e) if e.kind() == ConsumerInfoErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StreamError::nats(format!("looking up consumer {name}"), e)),
+    }
+}
+
 /// A delivered message and what it decoded to.
 #[derive(Debug)]
 pub struct Delivery {

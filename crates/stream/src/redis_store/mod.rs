@@ -1,11 +1,13 @@
 //! Per-card feature state in Redis: configuration, a small connection pool,
-//! the store and its optimistic read-modify-write.
+//! the store, its optimistic read-modify-write and its batch operations.
 
 mod atomic;
+mod batch;
 mod config;
 mod pool;
 mod store;
 
+pub use batch::LoadedState;
 pub use config::{Atomicity, KeyLayout, RedisConfig};
 pub use store::{RedisStateStore, WarmReport};
 

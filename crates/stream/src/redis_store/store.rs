@@ -23,6 +23,7 @@ use vigie_features::{CardState, FeatureError, StateStore, codec};
 use vigie_types::CardToken;
 
 use super::atomic::{Attempt, cas_script};
+use super::batch::store_many_script;
 use super::config::{Atomicity, KeyLayout, RedisConfig};
 use super::pool::Pool;
 use crate::error::{Result, StreamError};
@@ -38,6 +39,7 @@ pub struct RedisStateStore {
     max_attempts: u32,
     epoch: RwLock<Option<String>>,
     cas: Script,
+    store_many: Script,
     races_lost: AtomicU64,
 }
 
@@ -88,6 +90,7 @@ impl RedisStateStore {
             max_attempts: config.max_attempts,
             epoch: RwLock::new(None),
             cas: cas_script(),
+            store_many: store_many_script(),
             races_lost: AtomicU64::new(0),
         };
         *store.epoch.write().map_err(|_| poisoned())? = store.read_epoch()?;
@@ -240,13 +243,13 @@ impl RedisStateStore {
 
     // --- epoch bookkeeping -------------------------------------------------
 
-    fn read_epoch(&self) -> Result<Option<String>> {
+    pub(crate) fn read_epoch(&self) -> Result<Option<String>> {
         let key = self.keys.epoch();
         self.pool
             .run(|con| redis::cmd("GET").arg(&key).query::<Option<String>>(con))
     }
 
-    fn our_epoch(&self) -> Result<String> {
+    pub(crate) fn our_epoch(&self) -> Result<String> {
         self.epoch
             .read()
             .map_err(|_| poisoned())?
@@ -284,6 +287,14 @@ impl RedisStateStore {
 
     pub(crate) fn cas(&self) -> &Script {
         &self.cas
+    }
+
+    pub(crate) fn store_many_script(&self) -> &Script {
+        &self.store_many
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     // --- the state operations, typed -------------------------------------

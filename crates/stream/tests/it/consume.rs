@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use vigie_stream::nats::{
     BadMessageKind, ConsumerSettings, PublishOptions, Publisher, dead_letter_bad, fetch_batch,
-    headers, partition_consumer,
+    headers, partition_consumer, restart_partition_consumer,
 };
 use vigie_testkit::{build_transaction, test_card};
 use vigie_types::{Category, Transaction};
@@ -122,5 +122,66 @@ fn a_partition_consumer_reads_its_partition_in_order_and_dead_letters_bad_messag
         let mut consumer = consumer;
         let info = consumer.info().await.unwrap();
         assert_eq!((info.num_pending, info.num_ack_pending), (0, 0));
+    });
+}
+
+#[test]
+fn a_restarted_consumer_delivers_again_everything_after_the_acknowledged_floor() {
+    let Some(url) = nats_url("a_restarted_consumer_delivers_again_everything_after_the_floor")
+    else {
+        return;
+    };
+    with_nats(&url, 1, |nats| async move {
+        let topology = &nats.topology;
+        let mut publisher =
+            Publisher::new(nats.js.clone(), topology.clone(), PublishOptions::default()).unwrap();
+        for i in 0..10u32 {
+            let t = build_transaction(
+                0,
+                1_600_000_000 + i64::from(i),
+                100,
+                Category::Home,
+                1,
+                u128::from(i) + 1,
+                false,
+            );
+            publisher.publish(&t.txn).await.unwrap();
+        }
+        publisher.finish().await.unwrap();
+        let settings = ConsumerSettings {
+            durable_prefix: unique("restart"),
+            ..ConsumerSettings::default()
+        };
+        // No consumer yet: floor 0, everything delivered.
+        let (consumer, floor) = restart_partition_consumer(&nats.js, topology, 0, &settings)
+            .await
+            .unwrap();
+        assert_eq!(floor, 0);
+        let batch = fetch_batch(&consumer, topology, 10, Duration::from_secs(2))
+            .await
+            .unwrap();
+        assert_eq!(batch.len(), 10);
+        // Acknowledge the first four, and the seventh (a hole).
+        for i in [0, 1, 2, 3, 6] {
+            batch[i].message.double_ack().await.unwrap();
+        }
+        let (_, floor) = restart_partition_consumer(&nats.js, topology, 0, &settings)
+            .await
+            .unwrap();
+        assert_eq!(floor, batch[3].stream_sequence().unwrap());
+        // Restarting again before any acknowledgement keeps the floor.
+        let (consumer, again_floor) = restart_partition_consumer(&nats.js, topology, 0, &settings)
+            .await
+            .unwrap();
+        assert_eq!(again_floor, floor);
+        let again = fetch_batch(&consumer, topology, 10, Duration::from_secs(2))
+            .await
+            .unwrap();
+        let sequences: Vec<u64> = again.iter().filter_map(|d| d.stream_sequence()).collect();
+        let expected: Vec<u64> = batch[4..]
+            .iter()
+            .filter_map(|d| d.stream_sequence())
+            .collect();
+        assert_eq!(sequences, expected, "in order, from right after the floor");
     });
 }

@@ -12,5 +12,6 @@ mod consume;
 mod leases;
 mod partition;
 mod publish;
+mod redis_batch;
 mod redis_store;
 mod support;

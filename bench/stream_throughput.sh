@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# End-to-end throughput and latency of the scorer worker (docs/streaming.md,
+# "Throughput"): transactions/s from publication to logged decision with one
+# and with two workers, and the publish-to-decision latency at a steady rate.
+#
+#   bench/stream_throughput.sh [ROWS] [RATE]      (defaults: 50000, 5000)
+#
+# Needs NATS (JetStream), Redis and PostgreSQL; URLs from VIGIE_TEST_NATS_URL,
+# VIGIE_TEST_REDIS_URL and VIGIE_TEST_DATABASE_URL (the local defaults
+# otherwise). Builds the release binary. Each run uses its own subject
+# prefix, Redis prefix and consumer group, and fresh trans_nums.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROWS=${1:-50000}
+RATE=${2:-5000}
+NATS=${VIGIE_TEST_NATS_URL:-nats://127.0.0.1:4222}
+REDIS=${VIGIE_TEST_REDIS_URL:-redis://127.0.0.1:6379}
+DB=${VIGIE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
+BIN=target/release/vigie
+
+cargo build --release -q -p vigie-cli
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+export VIGIE_TOKEN_KEY=stream-bench-key-0123456789abcdef
+V=("$BIN" --data-dir "$WORK/data")
+
+MODEL=${VIGIE_BENCH_MODEL:-}
+if [ -z "$MODEL" ]; then
+  echo "== model (gbdt, quick search, on generated data; VIGIE_BENCH_MODEL=FILE skips this)"
+  "${V[@]}" generate --customers 200 --from 2019-01-01 --to 2019-04-30 --seed 1 --out "$WORK/train.csv" >/dev/null
+  "${V[@]}" generate --customers 200 --from 2019-05-01 --to 2019-05-31 --seed 2 --out "$WORK/test.csv" >/dev/null
+  "${V[@]}" train --train "$WORK/train.csv" --test "$WORK/test.csv" --models gbdt --search quick --actor bench >/dev/null
+  MODEL=$(grep -rl '^vigie-model-artifact' "$WORK/data/registry/artifacts" | head -1)
+fi
+
+decided() { # decisions logged for the transactions of a prefix's run
+  psql "$DB" -Atc "SELECT count(*) FROM decisions WHERE logged_at >= $1" 2>/dev/null || echo 0
+}
+now_ms() { date +%s%3N; }
+
+worker() { # prefix workers-index
+  "${V[@]}" stream score --nats "$NATS" --redis "$REDIS" --database-url "$DB" \
+    --model-file "$MODEL" --redis-prefix "bench-$1" --subject-prefix "$1" --group "$1-scorer" \
+    --metrics-addr "127.0.0.1:$((19000 + $2))" 2>>"$WORK/worker-$1-$2.log" &
+  PIDS+=($!)
+}
+
+wait_count() { # since target
+  while [ "$(decided "$1")" -lt "$2" ]; do sleep 0.2; done
+}
+
+run_backlog() { # workers
+  local prefix="bench$RANDOM$1w"
+  "${V[@]}" generate --rows "$ROWS" --from 2020-01-01 --to 2020-03-31 --seed "$RANDOM" --out "$WORK/tx.csv" >/dev/null
+  local since; since=$(now_ms)
+  "${V[@]}" stream publish "$WORK/tx.csv" --nats "$NATS" --subject-prefix "$prefix" --json > "$WORK/pub.json"
+  local n; n=$(python3 -c "import json;print(json.load(open('$WORK/pub.json'))['published'])")
+  local start; start=$(now_ms)
+  for i in $(seq 1 "$1"); do worker "$prefix" "$i"; done
+  wait_count "$since" "$n"
+  local end; end=$(now_ms)
+  python3 -c "print(f'$1 worker(s): {$n} transactions decided in {($end-$start)/1000:.2f} s = {$n*1000/($end-$start):,.0f} tx/s (backlog published first)')"
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  PIDS=()
+}
+
+echo "== throughput: a backlog of $ROWS transactions, then the workers start"
+run_backlog 1
+run_backlog 2
+
+echo "== latency: one worker, publishing $ROWS transactions at $RATE/s"
+prefix="bench$RANDOM"lat
+"${V[@]}" generate --rows "$ROWS" --from 2020-01-01 --to 2020-03-31 --seed "$RANDOM" --out "$WORK/tx.csv" >/dev/null
+worker "$prefix" 9
+sleep 2
+since=$(now_ms)
+"${V[@]}" stream publish "$WORK/tx.csv" --nats "$NATS" --subject-prefix "$prefix" --rate "$RATE" --json > "$WORK/pub.json"
+n=$(python3 -c "import json;print(json.load(open('$WORK/pub.json'))['published'])")
+wait_count "$since" "$n"
+curl -s "http://127.0.0.1:19009/metrics" > "$WORK/metrics.txt"
+python3 - "$WORK/metrics.txt" "$RATE" <<'PY'
+import sys
+buckets = []
+for line in open(sys.argv[1]):
+    if line.startswith("vigie_worker_publish_to_decision_seconds_bucket"):
+        le = line.split('le="')[1].split('"')[0]
+        buckets.append((float("inf") if le == "+Inf" else float(le), float(line.rsplit(" ", 1)[1])))
+total = buckets[-1][1]
+def quantile(q):
+    for le, count in buckets:
+        if count >= q * total:
+            return le
+print(f"steady {sys.argv[2]}/s: {int(total)} decisions; publish-to-decision p50 <= {quantile(0.5)*1000:.1f} ms, "
+      f"p99 <= {quantile(0.99)*1000:.1f} ms, p99.9 <= {quantile(0.999)*1000:.1f} ms (histogram bucket bounds)")
+PY

@@ -1,0 +1,114 @@
+//! What the worker tests compare: the outcome of a clean single-process
+//! run of the same engine (in file order, over an in-memory store) against
+//! the decision log, the card states in Redis and the consumers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use vigie_decisions::DecisionLog;
+use vigie_engine::{DecisionRecord, Engine, EngineOptions, ModelRef, Scored, ServingModel};
+use vigie_features::{MemoryStateStore, StateStore};
+use vigie_types::{CardToken, TransNum};
+
+use crate::worker_support::Run;
+
+impl Run {
+    /// The model the workers serve, as they load it.
+    pub fn model(&self) -> ServingModel {
+        let bytes = std::fs::read(&self.model_file).unwrap();
+        ServingModel::from_bytes(
+            ModelRef {
+                name: "card-fraud".into(),
+                version: 1,
+            },
+            &bytes,
+        )
+        .unwrap()
+    }
+
+    /// A clean single-process run: every transaction in file order through
+    /// the engine over an in-memory store. Decisions and final states.
+    pub fn expected(&self) -> (HashMap<TransNum, DecisionRecord>, Arc<MemoryStateStore>) {
+        let store = Arc::new(MemoryStateStore::default());
+        let engine = Engine::new(
+            Arc::clone(&store) as Arc<dyn StateStore>,
+            self.model(),
+            None,
+            vigie_engine::rules::RuleSet::defaults().unwrap(),
+            EngineOptions::default(),
+        );
+        let mut decisions = HashMap::new();
+        for txn in &self.txns {
+            if let Scored::Fresh(record) = engine.score(txn).unwrap() {
+                decisions.insert(txn.trans_num, *record);
+            }
+        }
+        (decisions, store)
+    }
+
+    /// Asserts that the log holds the expected decision for every
+    /// transaction (same decision, score and features).
+    pub fn assert_decisions_match(
+        &self,
+        log: &DecisionLog,
+        expected: &HashMap<TransNum, DecisionRecord>,
+        only: Option<&[TransNum]>,
+    ) {
+        let wanted = only.map_or_else(|| self.trans_nums(), <[TransNum]>::to_vec);
+        let stored = log.get_many(&wanted).unwrap();
+        assert_eq!(stored.len(), wanted.len(), "decisions missing");
+        let mut differ = 0;
+        for t in &wanted {
+            let got = &stored[t].record;
+            let want = &expected[t];
+            if got.decision != want.decision
+                || got.score.to_bits() != want.score.to_bits()
+                || got.features != want.features
+            {
+                differ += 1;
+            }
+        }
+        assert_eq!(
+            differ,
+            0,
+            "{differ} of {} decisions differ from a clean run",
+            wanted.len()
+        );
+    }
+
+    /// Asserts every card's state in Redis equals the clean run's.
+    pub fn assert_states_match(&self, expected: &MemoryStateStore) {
+        let store = self.redis_store();
+        let mut cards: Vec<CardToken> = self.txns.iter().map(|t| t.card).collect();
+        cards.sort_by_key(|c| *c.digest());
+        cards.dedup();
+        let loaded = store.load_many(&cards).unwrap();
+        let differ = loaded
+            .iter()
+            .filter(|l| Some(l.state.clone()) != expected.get(&l.card).unwrap())
+            .count();
+        assert_eq!(differ, 0, "{differ} of {} card states differ", cards.len());
+    }
+
+    /// Unacknowledged or undelivered messages over every partition consumer.
+    pub fn pending(&self) -> u64 {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = async_nats::connect(&self.services.nats).await.unwrap();
+            let js = async_nats::jetstream::new(client);
+            let topology =
+                vigie_stream::nats::Topology::new(&self.prefix, self.partitions).unwrap();
+            let stream = js.get_stream(&topology.tx_stream).await.unwrap();
+            let mut pending = 0;
+            for p in 0..self.partitions {
+                let name = format!("{}-p{p}", self.group);
+                let info = stream.consumer_info(&name).await.unwrap();
+                pending += info.num_pending + info.num_ack_pending as u64;
+            }
+            pending
+        })
+    }
+}

@@ -1,0 +1,189 @@
+//! One batch of a partition, synchronously (Redis, PostgreSQL and the
+//! engine are blocking; the async side runs this on the blocking pool).
+//!
+//! Order of effects, and why each crash point is safe:
+//!
+//! 1. load the cards' states (one pipeline) and ask the decision log which
+//!    `trans_num`s are already decided;
+//! 2. score the undecided transactions in memory against those states (a
+//!    card's transactions in stream order); re-apply the decided ones to
+//!    their card (idempotent: a no-op when the state has them);
+//! 3. commit the new decisions and the stream position in one transaction.
+//!    A crash before this leaves no trace: redelivery scores again from the
+//!    same states, giving the same decisions;
+//! 4. write the card states (compare-and-set per card). A crash between 3
+//!    and 4 redelivers decided transactions: step 2 re-applies them to
+//!    their cards, so the states catch up and no decision changes;
+//! 5. the caller publishes the decisions (with `Nats-Msg-Id` = `trans_num`,
+//!    so a republished decision is stored once) and acknowledges.
+//!
+//! A card state can never hold a transaction without a logged decision,
+//! because states are written only after the commit.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use vigie_decisions::{DecisionLog, DecisionSource, LoggedDecision, StreamPosition};
+use vigie_engine::{Engine, Scored};
+use vigie_stream::RedisStateStore;
+use vigie_types::{CardToken, TransNum, Transaction};
+
+use crate::error::Result;
+use crate::fault::{self, FaultPoint};
+use crate::fetch::now_ns;
+use crate::metrics::Metrics;
+
+/// What a batch needs: the engine, the card states, the decision log.
+pub(crate) struct Core {
+    /// The scoring engine (its champion, challenger and rules).
+    pub engine: Arc<Engine>,
+    /// Card states.
+    pub store: Arc<RedisStateStore>,
+    /// Decisions and stream positions: several handles (each its own
+    /// database connections), partition `p` using handle `p % len`, so
+    /// partitions write in parallel.
+    pub logs: Vec<DecisionLog>,
+    /// The consumer name positions are recorded under.
+    pub consumer: String,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+/// A decodable transaction of the batch.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    /// Its stream sequence.
+    pub sequence: u64,
+    /// When it was published, Unix nanoseconds (0 if unknown).
+    pub published_ns: i128,
+    /// The transaction.
+    pub txn: Transaction,
+}
+
+/// What the caller publishes once the batch is committed.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// Decisions to publish: `trans_num` and the JSON record.
+    pub publish: Vec<(TransNum, Vec<u8>)>,
+}
+
+impl Core {
+    /// The decision-log handle of `partition`.
+    pub(crate) fn log(&self, partition: u16) -> &DecisionLog {
+        &self.logs[usize::from(partition) % self.logs.len()]
+    }
+}
+
+/// Processes one batch of `partition` (see the module documentation).
+pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result<Outcome> {
+    let log = core.log(partition);
+    fault::reached(FaultPoint::BeforeScoring);
+    let started = Instant::now();
+
+    let mut cards: Vec<CardToken> = Vec::new();
+    let mut slot: HashMap<CardToken, usize> = HashMap::new();
+    for item in items {
+        slot.entry(item.txn.card).or_insert_with(|| {
+            cards.push(item.txn.card);
+            cards.len() - 1
+        });
+    }
+    let mut states = core.store.load_many(&cards)?;
+    let trans_nums: Vec<TransNum> = items.iter().map(|i| i.txn.trans_num).collect();
+    let decided = log.contains_many(&trans_nums)?;
+
+    let mut fresh: Vec<LoggedDecision> = Vec::new();
+    let mut published_at: Vec<i128> = Vec::new();
+    let mut fresh_ids: HashSet<TransNum> = HashSet::new();
+    let mut republish: Vec<TransNum> = Vec::new();
+    for item in items {
+        let txn = &item.txn;
+        let state = &mut states[slot[&txn.card]].state;
+        if decided.contains(&txn.trans_num) {
+            state.update(txn);
+            republish.push(txn.trans_num);
+            continue;
+        }
+        match core
+            .engine
+            .score_with_state(state, txn, false, Instant::now())?
+        {
+            Scored::Fresh(record) => {
+                fresh_ids.insert(txn.trans_num);
+                published_at.push(item.published_ns);
+                fresh.push(LoggedDecision {
+                    record: *record,
+                    source: DecisionSource::Stream,
+                });
+            }
+            Scored::Duplicate if fresh_ids.contains(&txn.trans_num) => {}
+            Scored::Duplicate => {
+                // By construction impossible (states are written after the
+                // commit); counted so it would show.
+                tracing::warn!(
+                    partition,
+                    "a transaction already in its card state has no logged decision"
+                );
+                core.metrics.duplicate_without_decision();
+            }
+        }
+    }
+    fault::reached(FaultPoint::AfterScoring);
+
+    let mut outcome = Outcome::default();
+    for logged in &fresh {
+        outcome
+            .publish
+            .push((logged.record.trans_num, encode(&logged.record)));
+    }
+    let position = items
+        .iter()
+        .map(|i| i.sequence)
+        .max()
+        .map(|sequence| StreamPosition {
+            consumer: core.consumer.clone(),
+            partition,
+            sequence,
+        });
+    let written = log.write_batch(&fresh, position.as_ref())?;
+    let now = now_ns();
+    for at in published_at.iter().filter(|&&at| at > 0) {
+        core.metrics.end_to_end((now - at).max(0) as f64 / 1e9);
+    }
+    fault::reached(FaultPoint::AfterCommit);
+
+    let raced = core.store.store_many(&states)?;
+    for card in raced {
+        let mut apply = |state: &mut vigie_features::CardState| {
+            for item in items.iter().filter(|i| i.txn.card == card) {
+                state.update(&item.txn);
+            }
+        };
+        core.store.update(&card, &mut apply)?;
+    }
+    fault::reached(FaultPoint::AfterState);
+
+    core.metrics.redelivered(partition, republish.len() as u64);
+    // Decisions another worker logged first (an overlap during a
+    // hand-over) and redelivered ones are published as logged.
+    republish.extend(written.existing.iter().copied());
+    if !republish.is_empty() {
+        outcome
+            .publish
+            .retain(|(t, _)| !written.existing.contains(t));
+        for stored in log.get_many(&republish)?.values() {
+            outcome
+                .publish
+                .push((stored.record.trans_num, encode(&stored.record)));
+        }
+    }
+    core.metrics
+        .scored(partition, (fresh.len() - written.existing.len()) as u64);
+    core.metrics.batch_seconds(started.elapsed().as_secs_f64());
+    Ok(outcome)
+}
+
+fn encode(record: &vigie_engine::DecisionRecord) -> Vec<u8> {
+    serde_json::to_vec(record).unwrap_or_default()
+}

@@ -1,0 +1,316 @@
+//! One owned partition's loop: restart the consumer at the acknowledgement
+//! floor, then fetch, dead-letter, process (on the blocking pool), publish
+//! the decisions and acknowledge, until told to stop (lease lost, excess
+//! partition, shutdown) or the card states are lost.
+//!
+//! A failure abandons the batch unacknowledged, marks the dependency
+//! degraded, waits until it answers again, and restarts the consumer so the
+//! abandoned messages come back first and in order: nothing is decided
+//! without Redis or PostgreSQL, and nothing is lost.
+//!
+//! A failure that is not a dependency's (the engine failing on a message, a
+//! corrupt card state, a panic) would otherwise repeat forever: after
+//! [`ISOLATE_AFTER`] such failures in a row the partition processes one
+//! message at a time, and the message that still fails alone is
+//! dead-lettered (`processing_failed`), so it cannot block the partition.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer::PullConsumer};
+use tokio::sync::watch;
+use vigie_stream::nats::{dead_letter, dead_letter_bad, restart_partition_consumer};
+
+use crate::batch::{Core, Incoming, Outcome, process};
+use crate::config::WorkerConfig;
+use crate::error::{Dependency, Result, WorkerError};
+use crate::fault::{self, FaultPoint};
+use crate::fetch::{Fetched, next_batch};
+
+/// Unexplained failures in a row before messages are processed one at a time.
+pub(crate) const ISOLATE_AFTER: u32 = 3;
+
+/// The dead-letter reason of a message that fails on its own.
+const PROCESSING_FAILED: &str = "processing_failed";
+
+/// What the partition loops share.
+pub(crate) struct Shared {
+    /// Engine, states, decision log, metrics.
+    pub core: Arc<Core>,
+    /// JetStream.
+    pub js: jetstream::Context,
+    /// Settings.
+    pub config: WorkerConfig,
+}
+
+/// Why a partition loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// It was told to stop (its in-flight batch was finished first).
+    Stopped,
+    /// The card states in Redis are gone: the worker must rebuild.
+    StateLost,
+}
+
+/// Runs partition `partition` until `stop` turns true or the states are lost.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    partition: u16,
+    mut stop: watch::Receiver<bool>,
+) -> Exit {
+    let mut consumer: Option<PullConsumer> = None;
+    let mut failures = 0u32;
+    let mut unexplained = 0u32;
+    let mut isolate_left = 0usize;
+    loop {
+        if *stop.borrow() {
+            return Exit::Stopped;
+        }
+        let isolate = isolate_left > 0;
+        let step = match &consumer {
+            None => match restart(&shared, partition).await {
+                Ok(c) => {
+                    consumer = Some(c);
+                    continue;
+                }
+                Err(e) => Err(e),
+            },
+            Some(c) => step(&shared, partition, c, isolate).await,
+        };
+        match step {
+            Ok(dead_lettered) => {
+                failures = 0;
+                if dead_lettered {
+                    // Stay isolated until `batch_size` messages in a row pass.
+                    isolate_left = shared.config.batch_size;
+                } else if isolate {
+                    isolate_left -= 1;
+                }
+                if isolate_left == 0 {
+                    unexplained = 0;
+                }
+            }
+            Err(e) => {
+                let dependency = e.dependency();
+                if dependency == Dependency::StateLost {
+                    return Exit::StateLost;
+                }
+                if dependency == Dependency::Other {
+                    unexplained += 1;
+                    if unexplained >= ISOLATE_AFTER && isolate_left == 0 {
+                        tracing::warn!(
+                            partition,
+                            "repeated failures: processing one message at a time"
+                        );
+                        isolate_left = shared.config.batch_size;
+                    }
+                }
+                failures += 1;
+                shared.core.metrics.batch_failed(dependency);
+                shared.core.metrics.set_degraded(dependency, true);
+                tracing::warn!(partition, error = %e, dependency = dependency.as_str(),
+                    "batch abandoned; waiting for the dependency");
+                consumer = None;
+                if pause(&mut stop, backoff(failures)).await {
+                    return Exit::Stopped;
+                }
+                if wait_healthy(&shared, partition, dependency, &mut stop).await {
+                    shared.core.metrics.set_degraded(dependency, false);
+                    tracing::info!(
+                        partition,
+                        dependency = dependency.as_str(),
+                        "dependency answers again: resuming"
+                    );
+                }
+            }
+        }
+    }
+}
+
+async fn restart(shared: &Shared, partition: u16) -> Result<PullConsumer> {
+    let (consumer, floor) = restart_partition_consumer(
+        &shared.js,
+        &shared.config.topology,
+        partition,
+        &shared.config.consumer,
+    )
+    .await?;
+    tracing::debug!(
+        partition,
+        floor,
+        "consumer restarted after its acknowledgement floor"
+    );
+    Ok(consumer)
+}
+
+/// One fetch-process-publish-acknowledge round (of one message when
+/// isolating); `true` when it dead-lettered a message that failed alone.
+async fn step(
+    shared: &Arc<Shared>,
+    partition: u16,
+    consumer: &PullConsumer,
+    isolate: bool,
+) -> Result<bool> {
+    let metrics = &shared.core.metrics;
+    let size = if isolate { 1 } else { shared.config.batch_size };
+    let batch = next_batch(consumer, size, shared.config.fetch_wait).await?;
+    let Some(last) = batch.last() else {
+        return Ok(false);
+    };
+    metrics.consumed(partition, batch.len() as u64);
+    metrics.set_lag(partition, last.pending);
+
+    let mut incoming = Vec::with_capacity(batch.len());
+    let mut messages = Vec::with_capacity(batch.len());
+    for fetched in batch {
+        let Fetched {
+            message,
+            sequence,
+            published_ns,
+            transaction,
+            ..
+        } = fetched;
+        match transaction {
+            Ok(txn) => {
+                incoming.push(Incoming {
+                    sequence,
+                    published_ns,
+                    txn,
+                });
+                messages.push(message);
+            }
+            Err(bad) => {
+                dead_letter_bad(&shared.js, &shared.config.topology, &message, &bad).await?;
+                metrics.dead_lettered(partition, bad.kind.code());
+                tracing::warn!(
+                    partition,
+                    sequence,
+                    reason = bad.kind.code(),
+                    "message dead-lettered"
+                );
+            }
+        }
+    }
+    if incoming.is_empty() {
+        return Ok(false);
+    }
+
+    let core = Arc::clone(&shared.core);
+    let processed = tokio::task::spawn_blocking(move || process(&core, partition, &incoming))
+        .await
+        .map_err(|e| WorkerError::Task(e.to_string()))
+        .and_then(|r| r);
+    let outcome = match (processed, messages.as_slice()) {
+        (Err(e), [alone]) if isolate && e.dependency() == Dependency::Other => {
+            dead_letter(
+                &shared.js,
+                &shared.config.topology,
+                alone,
+                PROCESSING_FAILED,
+                &e.to_string(),
+            )
+            .await?;
+            metrics.dead_lettered(partition, PROCESSING_FAILED);
+            tracing::error!(partition, error = %e, "a message failing on its own was dead-lettered");
+            return Ok(true);
+        }
+        (processed, _) => processed?,
+    };
+    publish(shared, partition, outcome).await?;
+    fault::reached(FaultPoint::BeforeAck);
+    for message in &messages {
+        message
+            .ack()
+            .await
+            .map_err(|e| vigie_stream::StreamError::Nats {
+                operation: "acknowledging a message".into(),
+                source: e,
+            })?;
+    }
+    // Acknowledgements are buffered by the client: send them now, so a
+    // crash right after the batch does not redeliver it.
+    shared
+        .js
+        .client()
+        .flush()
+        .await
+        .map_err(|e| nats_error("flushing acknowledgements", e))?;
+    metrics.acked(partition, messages.len() as u64);
+    Ok(false)
+}
+
+/// Publishes the batch's decisions on `<prefix>.decisions.<partition>` and
+/// waits for the stream's acknowledgements (`Nats-Msg-Id` = `trans_num`, so
+/// a decision published again after a crash is stored once).
+async fn publish(shared: &Shared, partition: u16, outcome: Outcome) -> Result<()> {
+    let subject = shared.config.topology.decision_subject(partition);
+    let mut pending = Vec::with_capacity(outcome.publish.len());
+    for (trans_num, payload) in outcome.publish {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", trans_num.to_string().as_str());
+        let ack = shared
+            .js
+            .publish_with_headers(subject.clone(), headers, payload.into())
+            .await
+            .map_err(|e| nats_error("publishing a decision", e))?;
+        pending.push(ack);
+    }
+    for ack in pending {
+        ack.await
+            .map_err(|e| nats_error("publishing a decision", e))?;
+    }
+    Ok(())
+}
+
+fn nats_error(operation: &str, source: impl Into<async_nats::Error>) -> WorkerError {
+    WorkerError::Stream(vigie_stream::StreamError::Nats {
+        operation: operation.into(),
+        source: source.into(),
+    })
+}
+
+/// 200 ms doubling to 5 s.
+fn backoff(failures: u32) -> Duration {
+    Duration::from_millis(200u64.saturating_mul(1 << failures.min(5)).min(5_000))
+}
+
+/// Waits `duration` or until `stop` turns true; `true` means stop.
+pub(crate) async fn pause(stop: &mut watch::Receiver<bool>, duration: Duration) -> bool {
+    if *stop.borrow() {
+        return true;
+    }
+    let _ = tokio::time::timeout(duration, stop.changed()).await;
+    *stop.borrow()
+}
+
+/// Polls the failed dependency until it answers (`true`) or `stop`.
+async fn wait_healthy(
+    shared: &Arc<Shared>,
+    partition: u16,
+    dependency: Dependency,
+    stop: &mut watch::Receiver<bool>,
+) -> bool {
+    let mut attempt = 0;
+    loop {
+        let core = Arc::clone(&shared.core);
+        let consumer = shared.config.group().to_string();
+        let healthy = tokio::task::spawn_blocking(move || match dependency {
+            Dependency::Redis => core.store.check().is_ok(),
+            Dependency::Postgres => core
+                .log(partition)
+                .stream_position(&consumer, partition)
+                .is_ok(),
+            _ => true,
+        })
+        .await
+        .unwrap_or(false);
+        if healthy {
+            return true;
+        }
+        shared.core.metrics.check_failed(dependency);
+        attempt += 1;
+        if pause(stop, backoff(attempt)).await {
+            return false;
+        }
+    }
+}
