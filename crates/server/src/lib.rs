@@ -28,6 +28,7 @@ mod metrics;
 mod middleware;
 mod routes;
 mod scoring;
+mod seen;
 mod server;
 mod state;
 mod swap;

@@ -51,9 +51,12 @@ pub async fn score_one(
     };
 
     // The card state forgets a trans_num after 30 days of card history (or
-    // 512 events), so it cannot alone vouch that a transaction is new: the
-    // writer's queue and the log are asked first.
-    if let Some(record) = find_decision(state, txn.trans_num).await? {
+    // 512 events), so it cannot alone vouch that a transaction is new: when
+    // the filter of decided trans_nums says "maybe", the writer's queue and
+    // the log are asked first (see seen.rs).
+    if state.seen.may_contain(txn.trans_num)
+        && let Some(record) = find_decision(state, txn.trans_num).await?
+    {
         drop(guard);
         return Ok(replay_answer(state, &record));
     }
@@ -71,6 +74,7 @@ pub async fn score_one(
     };
     state.metrics.observe_decision(&record);
     log_decision(state, &record).await?;
+    state.seen.insert(record.trans_num);
     guard.publish(Arc::clone(&record));
     tracing::debug!(
         trans_num = %record.trans_num,

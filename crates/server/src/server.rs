@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use crate::config::{AuthMode, ServerConfig};
 use crate::error::ServerError;
 use crate::routes::router;
+use crate::seen::SeenFilter;
 use crate::state::{AppState, Services, Shared, blocking};
 use crate::swap;
 
@@ -61,7 +62,12 @@ pub async fn spawn(config: ServerConfig, services: Services) -> Result<ServerHan
         );
     }
     let poll_interval = config.poll_interval;
-    let state = AppState::new(config, services)?;
+    let log = services.log.clone();
+    let known = blocking(move || log.all_trans_nums())
+        .await?
+        .map_err(|e| ServerError::Startup(format!("reading the decision log: {e}")))?;
+    tracing::info!(decisions = known.len(), "decision log indexed");
+    let state = AppState::new(config, services, SeenFilter::with_known(&known))?;
     let (stop, stopped) = watch::channel(false);
     let poller = tokio::spawn(swap::poll(state.clone(), poll_interval, stopped.clone()));
     let app = router(state.clone());

@@ -12,6 +12,7 @@ use crate::config::ServerConfig;
 use crate::error::ServerError;
 use crate::inflight::InFlight;
 use crate::metrics::Metrics;
+use crate::seen::SeenFilter;
 use crate::transaction::TransactionParser;
 
 /// The services the server runs on, built by the caller (the CLI, the demo,
@@ -53,6 +54,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Transactions being decided.
     pub inflight: InFlight,
+    /// Which trans_nums may have a logged decision.
+    pub seen: SeenFilter,
     /// Serialises alias synchronisation (the poller and the PUT route), so
     /// an older registry read is never applied after a newer one.
     pub swap_lock: tokio::sync::Mutex<()>,
@@ -71,7 +74,11 @@ pub type Shared = Arc<AppState>;
 
 impl AppState {
     /// Builds the state.
-    pub fn new(config: ServerConfig, services: Services) -> Result<Shared, ServerError> {
+    pub fn new(
+        config: ServerConfig,
+        services: Services,
+        seen: SeenFilter,
+    ) -> Result<Shared, ServerError> {
         let parser = TransactionParser::new(services.tokenizer.clone())?;
         let state = Self {
             config,
@@ -79,6 +86,7 @@ impl AppState {
             parser,
             metrics: Metrics::new(),
             inflight: InFlight::default(),
+            seen,
             swap_lock: tokio::sync::Mutex::new(()),
         };
         state.publish_models();

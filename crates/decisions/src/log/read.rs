@@ -43,6 +43,15 @@ impl DecisionLog {
         Ok(found)
     }
 
+    /// Every logged `trans_num` (for an in-memory membership filter built
+    /// at start-up; 10 million decisions are 10 million short rows).
+    pub fn all_trans_nums(&self) -> Result<Vec<TransNum>> {
+        let rows = self
+            .reader()
+            .query("SELECT trans_num FROM decisions", &[])?;
+        rows.iter().map(|row| trans_num(&row.text(0)?)).collect()
+    }
+
     /// Which of these transactions have a logged decision.
     pub fn contains_many(&self, trans_nums: &[TransNum]) -> Result<HashSet<TransNum>> {
         let mut found = HashSet::with_capacity(trans_nums.len());
