@@ -94,7 +94,7 @@ impl Worker {
         }
         let owner = new_owner_id();
         let client = connect(&config.nats_url, &format!("vigie-worker-{owner}")).await?;
-        let js = jetstream_context(client, config.batch_size.max(64));
+        let js = jetstream_context(client, config.publish_window());
         let streams = ensure_streams(&js, &config.topology, &config.streams).await?;
         for warning in &streams.warnings {
             tracing::warn!("{warning}");
