@@ -62,6 +62,26 @@ impl WorkerConfig {
         self.lease_ttl / 3
     }
 
+    /// How many decision publications may await their stream acknowledgement
+    /// at once, across all the partitions of this worker.
+    ///
+    /// A partition publishes its whole batch (up to `batch_size` decisions),
+    /// then awaits the acknowledgements; each unawaited one holds a permit of
+    /// the JetStream context's window, and `publish` waits (without a deadline)
+    /// for a free permit. With a window smaller than every partition's batch
+    /// together, two partitions publishing at once could each hold part of it
+    /// while waiting for more: neither ever reached its acknowledgements, every
+    /// other partition blocked on its next publication, and a partition told
+    /// to stop (hand-over) never finished its batch, so its lease was renewed
+    /// forever and the new owner never got it. A worker may own every
+    /// partition and holds at most one batch per partition, so a window of
+    /// `batch_size * partitions` is never exhausted.
+    pub fn publish_window(&self) -> usize {
+        self.batch_size
+            .saturating_mul(usize::from(self.topology.partitions))
+            .max(64)
+    }
+
     /// Checks the settings, reporting every problem at once.
     pub fn validate(&self) -> Result<()> {
         let mut problems = Vec::new();
@@ -92,5 +112,23 @@ impl WorkerConfig {
         } else {
             Err(WorkerError::Config(problems.join("; ")))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_publish_window_holds_a_full_batch_of_every_partition() {
+        let topology = Topology::new("window", 8).unwrap();
+        let mut config = WorkerConfig::new(
+            "nats://127.0.0.1:4222",
+            RedisConfig::new("redis://127.0.0.1:6379"),
+            topology,
+        );
+        assert_eq!(config.publish_window(), 256 * 8);
+        config.batch_size = 1;
+        assert_eq!(config.publish_window(), 64);
     }
 }

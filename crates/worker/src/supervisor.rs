@@ -94,14 +94,7 @@ impl Worker {
         }
         let owner = new_owner_id();
         let client = connect(&config.nats_url, &format!("vigie-worker-{owner}")).await?;
-        // The context bounds publish acknowledgements in flight across all
-        // partitions, and a partition holds its batch's until it has
-        // published the whole batch: a window smaller than every owned
-        // partition's batch together deadlocks (each partition holding part
-        // of the window, waiting for more). One full batch per partition
-        // always fits.
-        let window = config.batch_size.max(64) * usize::from(config.topology.partitions.max(1));
-        let js = jetstream_context(client, window);
+        let js = jetstream_context(client, config.publish_window());
         let streams = ensure_streams(&js, &config.topology, &config.streams).await?;
         for warning in &streams.warnings {
             tracing::warn!("{warning}");
