@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use vigie_engine::{ModelRef, ServingModel, rules::RuleSet, rules::RulesConfig};
+use vigie_engine::{ServingModel, rules::RuleSet, rules::RulesConfig};
 use vigie_features::MemoryStateStore;
 use vigie_registry::{AliasName, ModelName, ModelVersion, Registry};
 
@@ -27,16 +27,10 @@ pub fn load_alias(
 }
 
 /// Fetches and decodes one registered version (its artifact's checksum and
-/// feature schema are verified).
+/// feature schema are verified): the server's own loader, with the version
+/// named in the error.
 pub fn load_version(registry: &Registry, version: &ModelVersion) -> Result<ServingModel> {
-    let bytes = registry
-        .fetch_artifact(&version.artifact)
-        .with_context(|| format!("fetching {} version {}", version.model, version.version))?;
-    let reference = ModelRef {
-        name: version.model.clone(),
-        version: u32::try_from(version.version).context("version number out of range")?,
-    };
-    ServingModel::from_bytes(reference, &bytes)
+    vigie_server::load_version(registry, version)
         .with_context(|| format!("loading {} version {}", version.model, version.version))
 }
 
