@@ -13,9 +13,7 @@
 //! block order. Memory is the card states (bounded per card) plus the reorder
 //! buffer (the transactions of `max_lateness_secs`), not the input size.
 
-use std::collections::HashMap;
-
-use vigie_types::{CardToken, LabeledTransaction, Timestamp, TransNum};
+use vigie_types::{CardMap, CardToken, LabeledTransaction, Timestamp, TransNum};
 
 use crate::error::{FeatureError, Result};
 use crate::extract::extract;
@@ -69,7 +67,7 @@ pub struct ReplaySummary {
     pub last_event: Option<Timestamp>,
 }
 
-type Shard = HashMap<CardToken, CardState>;
+type Shard = CardMap<CardState>;
 
 /// Replays transactions; see the module documentation.
 pub struct Replayer {
@@ -97,7 +95,7 @@ impl Replayer {
         Self {
             options: ReplayOptions { threads, ..options },
             pending: Vec::new(),
-            shards: (0..threads).map(|_| Shard::new()).collect(),
+            shards: (0..threads).map(|_| Shard::default()).collect(),
             released_upto: None,
             max_seen: None,
             last_pushed: None,

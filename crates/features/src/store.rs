@@ -2,13 +2,12 @@
 //! and its in-memory implementation (the embedded default). A Redis store
 //! implements the same trait for several scorer processes.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::sync::Mutex;
 
-use vigie_types::CardToken;
+use vigie_types::{CardMap, CardToken};
 
 use crate::codec;
 use crate::error::{FeatureError, Result};
@@ -36,13 +35,15 @@ const SHARDS: usize = 64;
 /// Card states in memory, in 64 independently locked shards so concurrent
 /// requests for different cards rarely wait for each other.
 pub struct MemoryStateStore {
-    shards: Vec<Mutex<HashMap<CardToken, CardState>>>,
+    shards: Vec<Mutex<CardMap<CardState>>>,
 }
 
 impl Default for MemoryStateStore {
     fn default() -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(CardMap::default()))
+                .collect(),
         }
     }
 }
@@ -62,7 +63,7 @@ fn poisoned() -> FeatureError {
 const SNAPSHOT_MAGIC: &[u8; 12] = b"VIGIESTATE1\n";
 
 impl MemoryStateStore {
-    fn shard(&self, card: &CardToken) -> &Mutex<HashMap<CardToken, CardState>> {
+    fn shard(&self, card: &CardToken) -> &Mutex<CardMap<CardState>> {
         &self.shards[usize::from(card.digest()[0]) % SHARDS]
     }
 

@@ -4,7 +4,6 @@
 //! metadata carries the feature schema (version, names, hash); readers
 //! refuse a file whose schema is not this build's.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,7 +19,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnPath;
 use vigie_types::{
-    CardToken, FeatureSchema, FraudScenario, Label, Timestamp, TransNum, ValueError,
+    CardMap, CardToken, FeatureSchema, FraudScenario, Label, Timestamp, TransNum, ValueError,
 };
 
 use crate::catalogue::{FEATURE_COUNT, feature_schema};
@@ -68,7 +67,7 @@ struct Columns {
 pub struct FeatureWriter {
     writer: SerializedFileWriter<File>,
     columns: Columns,
-    cards: HashMap<CardToken, ByteArray>,
+    cards: CardMap<ByteArray>,
     path: PathBuf,
     rows: u64,
 }
@@ -117,7 +116,7 @@ impl FeatureWriter {
                 features: vec![Vec::new(); FEATURE_COUNT],
                 ..Columns::default()
             },
-            cards: HashMap::new(),
+            cards: CardMap::default(),
             path: path.to_path_buf(),
             rows: 0,
         })

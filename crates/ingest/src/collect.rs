@@ -16,8 +16,10 @@ pub(crate) struct Collector {
     next_seq: u64,
     pending: BTreeMap<u64, ChunkResult>,
     /// `trans_num` (as two words, to keep entries at 24 bytes) -> content
-    /// fingerprint of the first record that used it.
-    seen: HashMap<[u64; 2], u64>,
+    /// fingerprint of the first record that used it. Hashed with a randomly
+    /// seeded foldhash: ids come from the input, so the hash must not be
+    /// predictable, but SipHash was the collector's largest cost.
+    seen: HashMap<[u64; 2], u64, foldhash::fast::RandomState>,
     keep_id_conflicts: bool,
     next_line: u64,
     last_event: Option<Timestamp>,
@@ -34,7 +36,10 @@ impl Collector {
         Self {
             next_seq: 0,
             pending: BTreeMap::new(),
-            seen: HashMap::with_capacity(expected_rows.min(1 << 26)),
+            seen: HashMap::with_capacity_and_hasher(
+                expected_rows.min(1 << 26),
+                foldhash::fast::RandomState::default(),
+            ),
             keep_id_conflicts,
             next_line: first_line,
             last_event: None,

@@ -23,8 +23,8 @@ use parquet::file::writer::{SerializedColumnWriter, SerializedFileWriter};
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnPath;
 use vigie_types::{
-    Amount, CardToken, Category, Date, FraudScenario, Gender, GeoPoint, Label, LabeledTransaction,
-    Last4, Timestamp, TransNum, Transaction,
+    Amount, CardMap, CardToken, Category, Date, FraudScenario, Gender, GeoPoint, Label,
+    LabeledTransaction, Last4, Timestamp, TransNum, Transaction,
 };
 
 use crate::error::{IngestError, Result};
@@ -62,7 +62,7 @@ const ROW_GROUP_ROWS: usize = 1 << 17;
 /// than rows.
 #[derive(Default)]
 struct TextCache {
-    cards: HashMap<CardToken, (ByteArray, ByteArray)>,
+    cards: CardMap<(ByteArray, ByteArray)>,
     merchants: HashMap<Arc<str>, ByteArray>,
 }
 

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -407,10 +407,12 @@ fn parse_chunk(chunk: Chunk, parser: &RecordParser) -> ChunkResult {
 
 /// What makes two records "the same transaction" beyond their id: card,
 /// time, amount, merchant and category (coordinates are left out: float
-/// round trips change their last digits).
+/// round trips change their last digits). Fingerprints are only compared
+/// within one file, so a fixed-seed fast hash is enough.
 fn content_fingerprint(txn: &LabeledTransaction) -> u64 {
+    const SEED: u64 = 0x5649_4749_4500_0001;
     let t = &txn.txn;
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut hasher = foldhash::fast::FixedState::with_seed(SEED).build_hasher();
     t.card.hash(&mut hasher);
     t.event_time.hash(&mut hasher);
     t.amount.hash(&mut hasher);

@@ -301,10 +301,22 @@ impl fmt::Debug for Tokenizer {
 
 /// A keyed, irreversible stand-in for a card number: `ct1_` + 64 hex digits.
 /// It identifies a card across transactions without revealing it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// `Hash` writes only the digest's first eight bytes, as one `u64`: they are
+/// already uniformly random (see [`crate::CardMap`]). Equal tokens have equal
+/// prefixes, so this agrees with `Eq`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CardToken {
     version: u8,
     digest: [u8; 32],
+}
+
+impl std::hash::Hash for CardToken {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut prefix = [0u8; 8];
+        prefix.copy_from_slice(&self.digest[..8]);
+        state.write_u64(u64::from_le_bytes(prefix));
+    }
 }
 
 impl CardToken {

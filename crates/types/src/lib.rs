@@ -24,6 +24,7 @@ mod geo;
 mod label;
 mod schema;
 mod time;
+mod token_hash;
 mod trans_num;
 mod transaction;
 
@@ -35,5 +36,6 @@ pub use geo::{GeoPoint, haversine_km};
 pub use label::{FraudScenario, Label};
 pub use schema::FeatureSchema;
 pub use time::{Date, Timestamp};
+pub use token_hash::{BuildCardTokenHasher, CardMap, CardTokenHasher};
 pub use trans_num::TransNum;
 pub use transaction::{Gender, LabeledTransaction, Transaction};
