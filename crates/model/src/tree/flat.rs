@@ -47,6 +47,8 @@ pub(crate) struct FlatTrees {
     node_covers: Vec<f64>,
     leaf_covers: Vec<f64>,
     level_sets: Vec<[u64; 4]>,
+    /// Per tree, the most internal nodes on any root-to-leaf path.
+    depths: Vec<usize>,
     max_depth: usize,
 }
 
@@ -74,6 +76,7 @@ impl FlatTrees {
                 Child::Node(0)
             }));
             let mut depth = vec![0usize; tree.nodes.len()];
+            let mut tree_depth = 0;
             for (i, node) in order.iter().map(|&old| &tree.nodes[old]).enumerate() {
                 let (feature, split) = match &node.rule {
                     SplitRule::Numeric { threshold } => (node.feature, threshold.to_bits()),
@@ -94,7 +97,7 @@ impl FlatTrees {
                         depth[position[c as usize] as usize] = depth[i] + 1;
                     }
                 }
-                flat.max_depth = flat.max_depth.max(depth[i] + 1);
+                tree_depth = tree_depth.max(depth[i] + 1);
                 flat.nodes.push(FlatNode {
                     feature,
                     split,
@@ -103,6 +106,8 @@ impl FlatTrees {
                 });
                 flat.node_covers.push(node.cover);
             }
+            flat.depths.push(tree_depth);
+            flat.max_depth = flat.max_depth.max(tree_depth);
             for leaf in &tree.leaves {
                 flat.leaf_values.push(leaf.value);
                 flat.leaf_covers.push(leaf.cover);
@@ -119,6 +124,11 @@ impl FlatTrees {
     /// The most internal nodes on any root-to-leaf path.
     pub(crate) fn max_depth(&self) -> usize {
         self.max_depth
+    }
+
+    /// The most internal nodes on any root-to-leaf path of tree `tree`.
+    pub(crate) fn tree_depth(&self, tree: usize) -> usize {
+        self.depths[tree]
     }
 
     /// Sum over trees of the leaf each reaches for `row`.

@@ -25,10 +25,13 @@ mod forest;
 mod gbdt;
 mod grower;
 mod histogram;
+mod linear_shap;
 mod params;
 mod partition;
 mod rng;
 mod shap;
+#[cfg(test)]
+mod shap_testkit;
 mod split;
 mod stored;
 
