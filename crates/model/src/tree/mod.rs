@@ -1,6 +1,6 @@
 //! Tree models written for Vigie: histogram gradient-boosted trees
 //! ([`Gbdt`]) and a random forest ([`Forest`]), sharing one binning and
-//! histogram machinery, one flat evaluator and one exact TreeSHAP.
+//! histogram machinery, one flat evaluator and exact TreeSHAP.
 //!
 //! Layers, bottom up:
 //! - `bins`: feature values -> `u8` bin codes (quantiles; one bin per
@@ -10,7 +10,9 @@
 //!   categorical splits), deterministic whatever the thread count;
 //! - `stored`: trees as saved (raw-value thresholds, covers), validated on
 //!   load; `flat`: all trees in one 16-byte-node array for prediction;
-//!   `shap`: exact path-dependent TreeSHAP on the flat arrays;
+//!   `shap` and `linear_shap`: exact path-dependent TreeSHAP on the flat
+//!   arrays (Lundberg et al.'s and Linear TreeSHAP), `explainer` picks one
+//!   per model;
 //! - `ensemble`: validated trees + evaluator, shared by the two models;
 //! - `gbdt`, `forest`: parameters, training loops and the public models.
 //!
@@ -20,6 +22,7 @@
 
 mod bins;
 mod ensemble;
+mod explainer;
 mod flat;
 mod forest;
 mod gbdt;
@@ -35,5 +38,8 @@ mod shap_testkit;
 mod split;
 mod stored;
 
+#[doc(hidden)]
+pub use explainer::force_shap_algorithm;
+pub use explainer::ShapAlgorithm;
 pub use forest::{ClassWeight, Forest, ForestParams, MaxFeatures, RowSampling};
 pub use gbdt::{Gbdt, GbdtParams, TrainingCurves};
