@@ -106,7 +106,8 @@ impl Saved for Gbdt {
 /// the mean leaf count, so the figures can be read against tree shape.
 fn report_depths(name: &str, model: &impl Saved) {
     let mut trees = Vec::new();
-    collect_trees(&model.json(), &mut trees);
+    let json = model.json();
+    collect_trees(&json, &mut trees);
     let depths: Vec<usize> = trees.iter().map(|t| depth(t, 0)).collect();
     let leaves: usize = trees.iter().map(|t| t["leaves"].as_array().map_or(0, Vec::len)).sum();
     eprintln!(
@@ -136,3 +137,6 @@ fn depth(tree: &Value, node: usize) -> usize {
     let below = |side: &str| split[side]["node"].as_u64().map_or(0, |n| depth(tree, n as usize));
     1 + below("left").max(below("right"))
 }
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -125,13 +125,8 @@ fn points(depth: usize) -> usize {
 /// slot per feature): the same values as `shap::add_contributions`.
 pub(crate) fn add_contributions(trees: &FlatTrees, row: &[f32], scale: f64, phi: &mut [f64]) {
     let max_depth = trees.max_depth();
-    let stride = points(max_depth);
-    let mut walk = Walk {
-        trees,
-        row,
-        phi,
-        rule: rule(1),
-        n: 1,
+    let stride = padded(points(max_depth));
+    let mut scratch = Scratch {
         g: vec![0.0; (max_depth + 1) * stride],
         s: vec![0.0; (max_depth + 1) * stride],
         inv: vec![0.0; max_depth * stride],
@@ -145,50 +140,124 @@ pub(crate) fn add_contributions(trees: &FlatTrees, row: &[f32], scale: f64, phi:
         if depth == 0 {
             continue; // a lone leaf: every feature's contribution is 0
         }
-        walk.n = points(depth);
-        walk.rule = rule(walk.n);
-        walk.g[..walk.n].fill(scale);
-        walk.visit(trees.root(tree), 0);
+        let root = trees.root(tree);
+        let walk = (trees, row, scale, &mut *phi, &mut scratch, root);
+        // One copy of the walk per rule size, so that the loops over points
+        // have constant bounds; a rule with more points is exact too.
+        match padded(points(depth)) {
+            1 => walk_tree::<1>(walk),
+            2 => walk_tree::<2>(walk),
+            3 => walk_tree::<3>(walk),
+            4 => walk_tree::<4>(walk),
+            5 => walk_tree::<5>(walk),
+            6 => walk_tree::<6>(walk),
+            7 => walk_tree::<7>(walk),
+            8 => walk_tree::<8>(walk),
+            10 => walk_tree::<10>(walk),
+            12 => walk_tree::<12>(walk),
+            14 => walk_tree::<14>(walk),
+            16 => walk_tree::<16>(walk),
+            20 => walk_tree::<20>(walk),
+            24 => walk_tree::<24>(walk),
+            28 => walk_tree::<28>(walk),
+            _ => walk_tree::<32>(walk),
+        }
     }
 }
 
-/// The state of one walk. Level `l` (the node at depth `l` on the current
-/// path) owns `g`, `s` at `[l * n, (l + 1) * n)`; the edge from level `l`
-/// to `l + 1` owns `inv`, `a`, `edge_one`, `edge_zero` at the same index.
-struct Walk<'a> {
-    trees: &'a FlatTrees,
-    row: &'a [f32],
-    phi: &'a mut [f64],
-    rule: &'static Rule,
-    /// Points of the current tree's rule.
-    n: usize,
-    /// `scale * G` at the node: the product of the path's merged factors.
+/// The rule size a walk uses for `n` needed points: `n` up to 8, then the
+/// next multiple of 2 up to 16, then of 4.
+fn padded(n: usize) -> usize {
+    match n {
+        0..=8 => n,
+        9..=16 => n.next_multiple_of(2),
+        _ => n.next_multiple_of(4).min(MAX_POINTS),
+    }
+}
+
+/// Buffers shared by the walks of one explanation, sized for its deepest
+/// tree and largest rule.
+struct Scratch {
     g: Vec<f64>,
-    /// `sum over the node's leaves of value * G`, once the node is done.
     s: Vec<f64>,
-    /// `1 / F(t_k)` of the edge's merged factor.
     inv: Vec<f64>,
-    /// `w_k (o - r) / F(t_k)` of the edge's merged factor.
     a: Vec<f64>,
-    /// Merged `o` of the edge's feature (the row followed every split on it).
     edge_one: Vec<bool>,
-    /// Merged `r` of the edge's feature.
     edge_zero: Vec<f64>,
-    /// Per feature, the level of the nearest edge on it above, or [`NONE`].
     last: Vec<usize>,
 }
 
-impl Walk<'_> {
+/// Walks one tree with the `N`-point rule.
+fn walk_tree<const N: usize>(
+    (trees, row, scale, phi, scratch, root): (
+        &FlatTrees,
+        &[f32],
+        f64,
+        &mut [f64],
+        &mut Scratch,
+        u32,
+    ),
+) {
+    let rule = rule(N);
+    let fixed = |v: &'static Vec<f64>| std::array::from_fn(|k| v[k]);
+    let mut walk = Walk::<N> {
+        trees,
+        row,
+        phi,
+        t: fixed(&rule.t),
+        one_minus_t: fixed(&rule.one_minus_t),
+        w: fixed(&rule.w),
+        inv_one_minus_t: fixed(&rule.inv_one_minus_t),
+        cold: fixed(&rule.cold),
+        g: scratch.g.as_chunks_mut::<N>().0,
+        s: scratch.s.as_chunks_mut::<N>().0,
+        inv: scratch.inv.as_chunks_mut::<N>().0,
+        a: scratch.a.as_chunks_mut::<N>().0,
+        edge_one: &mut scratch.edge_one,
+        edge_zero: &mut scratch.edge_zero,
+        last: &mut scratch.last,
+    };
+    walk.g[0] = [scale; N];
+    walk.visit(root, 0);
+}
+
+/// The state of one tree's walk. Level `l` (the node at depth `l` on the
+/// current path) owns `g[l]` and `s[l]`; the edge from level `l` to `l + 1`
+/// owns `inv[l]`, `a[l]`, `edge_one[l]` and `edge_zero[l]`.
+struct Walk<'a, const N: usize> {
+    trees: &'a FlatTrees,
+    row: &'a [f32],
+    phi: &'a mut [f64],
+    /// The rule: see [`Rule`].
+    t: [f64; N],
+    one_minus_t: [f64; N],
+    w: [f64; N],
+    inv_one_minus_t: [f64; N],
+    cold: [f64; N],
+    /// `scale * G` at the node: the product of the path's merged factors.
+    g: &'a mut [[f64; N]],
+    /// `sum over the node's leaves of value * G`, once the node is done.
+    s: &'a mut [[f64; N]],
+    /// `1 / F(t_k)` of the edge's merged factor.
+    inv: &'a mut [[f64; N]],
+    /// `w_k (o - r) / F(t_k)` of the edge's merged factor.
+    a: &'a mut [[f64; N]],
+    /// Merged `o` of the edge's feature (the row followed every split on it).
+    edge_one: &'a mut [bool],
+    /// Merged `r` of the edge's feature.
+    edge_zero: &'a mut [f64],
+    /// Per feature, the level of the nearest edge on it above, or [`NONE`].
+    last: &'a mut [usize],
+}
+
+impl<const N: usize> Walk<'_, N> {
     /// Walks the subtree at `reference`, whose `G` is at `level`, leaving
     /// its `S` at `level`.
     fn visit(&mut self, reference: u32, level: usize) {
-        let n = self.n;
-        let here = level * n..(level + 1) * n;
         if reference & LEAF_BIT != 0 {
             let value = self.trees.leaf_value(reference);
-            for (s, g) in self.s[here.clone()].iter_mut().zip(&self.g[here]) {
-                *s = value * g;
-            }
+            let g = &self.g[level];
+            self.s[level] = std::array::from_fn(|k| value * g[k]);
             return;
         }
         let node = *self.trees.node(reference);
@@ -200,7 +269,7 @@ impl Walk<'_> {
         };
         let cover = self.trees.cover(reference);
         let previous = self.last[feature];
-        self.s[here].fill(0.0);
+        self.s[level] = [0.0; N];
         for child in [node.left, node.right] {
             self.descend(level, previous, child == hot, self.trees.cover(child) / cover);
             self.last[feature] = level;
@@ -213,8 +282,6 @@ impl Walk<'_> {
     /// Sets up the edge below `level` (the row follows it if `one`; it
     /// keeps `zero` of the cover) and the child's `G`.
     fn descend(&mut self, level: usize, previous: usize, one: bool, zero: f64) {
-        let n = self.n;
-        let rule = self.rule;
         let (one, zero) = if previous == NONE {
             (one, zero)
         } else {
@@ -222,57 +289,57 @@ impl Walk<'_> {
         };
         self.edge_one[level] = one;
         self.edge_zero[level] = zero;
-        let edge = level * n..(level + 1) * n;
-        let (upper, lower) = self.g.split_at_mut((level + 1) * n);
-        let (parent, child) = (&upper[level * n..], &mut lower[..n]);
-        let (inv, a) = (&mut self.inv[edge.clone()], &mut self.a[edge]);
+        let parent = self.g[level];
+        let mut child = [0.0; N];
         if one {
             // F(t) = r + (1 - r) t
             let rest = 1.0 - zero;
-            for k in 0..n {
-                let f = zero + rest * rule.t[k];
+            let (inv, a) = (&mut self.inv[level], &mut self.a[level]);
+            for k in 0..N {
+                let f = zero + rest * self.t[k];
                 inv[k] = 1.0 / f;
-                a[k] = rule.w[k] * rest * inv[k];
+                a[k] = self.w[k] * rest * inv[k];
                 child[k] = parent[k] * f;
             }
         } else {
             // F(t) = r (1 - t)
             let inv_zero = 1.0 / zero;
-            for k in 0..n {
-                inv[k] = rule.inv_one_minus_t[k] * inv_zero;
-                a[k] = rule.cold[k];
-                child[k] = parent[k] * zero * rule.one_minus_t[k];
+            self.a[level] = self.cold;
+            for k in 0..N {
+                self.inv[level][k] = self.inv_one_minus_t[k] * inv_zero;
+                child[k] = parent[k] * zero * self.one_minus_t[k];
             }
         }
         if previous != NONE {
-            let inv_previous = &self.inv[previous * n..(previous + 1) * n];
-            for (c, i) in child.iter_mut().zip(inv_previous) {
-                *c *= i;
+            let inv_previous = &self.inv[previous];
+            for k in 0..N {
+                child[k] *= inv_previous[k];
             }
         }
+        self.g[level + 1] = child;
     }
 
     /// Adds the child's `S` to the node's at `level` and returns the edge's
     /// contribution to its feature.
     fn ascend(&mut self, level: usize, previous: usize) -> f64 {
-        let n = self.n;
-        let (upper, lower) = self.s.split_at_mut((level + 1) * n);
-        let (parent, child) = (&mut upper[level * n..], &lower[..n]);
-        let a = &self.a[level * n..(level + 1) * n];
-        let mut total = 0.0;
+        let child = self.s[level + 1];
+        let a = &self.a[level];
+        let mut total = [0.0; N];
         if previous == NONE {
-            for k in 0..n {
-                total += a[k] * child[k];
-                parent[k] += child[k];
+            for k in 0..N {
+                total[k] = a[k] * child[k];
             }
         } else {
-            let a_previous = &self.a[previous * n..(previous + 1) * n];
-            for k in 0..n {
-                total += (a[k] - a_previous[k]) * child[k];
-                parent[k] += child[k];
+            let a_previous = &self.a[previous];
+            for k in 0..N {
+                total[k] = (a[k] - a_previous[k]) * child[k];
             }
         }
-        total
+        let parent = &mut self.s[level];
+        for k in 0..N {
+            parent[k] += child[k];
+        }
+        total.iter().sum()
     }
 }
 
@@ -327,6 +394,16 @@ mod tests {
                     "n {n} degree {degree}: {integral} vs {exact}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_depth_gets_a_dispatched_rule_with_enough_points() {
+        const SIZES: [usize; 16] = [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32];
+        for depth in 1..=64 {
+            let n = padded(points(depth));
+            assert!(SIZES.contains(&n), "depth {depth}: {n}");
+            assert!(2 * n >= depth, "depth {depth}: {n}");
         }
     }
 
