@@ -1,11 +1,18 @@
 //! Criterion benchmark of single-row exact TreeSHAP explanations, the two
 //! algorithms side by side in one run: Lundberg et al.'s (`lundberg`) and
 //! Linear TreeSHAP (`linear`), on a deep random forest (100 trees, depth
-//! up to 20) and a GBDT (300 trees x 31 leaves), both trained on a
-//! synthetic fraud-like matrix (50k rows x 35 features).
+//! up to 20), a GBDT (300 trees x 31 leaves) and a shallow GBDT (300 trees
+//! x 7 leaves), all trained on a synthetic fraud-like matrix (50k rows x 35
+//! features).
 //!
 //! `cargo bench -p vigie-model --bench explain`
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr,
+    reason = "a benchmark: panics on setup failure, prints the models' shapes"
+)]
 
 use std::hint::black_box;
 
@@ -43,6 +50,17 @@ fn bench(c: &mut Criterion) {
         },
     )
     .unwrap();
+    let shallow = Gbdt::fit(
+        &data,
+        None,
+        &GbdtParams {
+            n_trees: 300,
+            max_leaves: 7,
+            early_stopping_rounds: None,
+            ..GbdtParams::default()
+        },
+    )
+    .unwrap();
     let rows: Vec<Vec<f32>> = (0..1024)
         .map(|r| {
             let mut row = Vec::new();
@@ -53,6 +71,7 @@ fn bench(c: &mut Criterion) {
 
     report_depths("forest", &forest);
     report_depths("gbdt", &gbdt);
+    report_depths("shallow gbdt", &shallow);
 
     let mut group = c.benchmark_group("explain");
     let mut next = 0usize;
@@ -70,6 +89,12 @@ fn bench(c: &mut Criterion) {
         force_shap_algorithm(Some(algorithm));
         group.bench_function(BenchmarkId::new("gbdt_300x31", name), |b| {
             b.iter(|| black_box(gbdt.explain(black_box(pick()))))
+        });
+    }
+    for (name, algorithm) in ALGORITHMS {
+        force_shap_algorithm(Some(algorithm));
+        group.bench_function(BenchmarkId::new("gbdt_300x7", name), |b| {
+            b.iter(|| black_box(shallow.explain(black_box(pick()))))
         });
     }
     force_shap_algorithm(None);
@@ -109,7 +134,10 @@ fn report_depths(name: &str, model: &impl Saved) {
     let json = model.json();
     collect_trees(&json, &mut trees);
     let depths: Vec<usize> = trees.iter().map(|t| depth(t, 0)).collect();
-    let leaves: usize = trees.iter().map(|t| t["leaves"].as_array().map_or(0, Vec::len)).sum();
+    let leaves: usize = trees
+        .iter()
+        .map(|t| t["leaves"].as_array().map_or(0, Vec::len))
+        .sum();
     eprintln!(
         "{name}: {} trees, depth max {} mean {:.1}, {:.1} leaves per tree",
         trees.len(),
@@ -134,7 +162,11 @@ fn depth(tree: &Value, node: usize) -> usize {
     let Some(split) = tree["nodes"].get(node) else {
         return 0;
     };
-    let below = |side: &str| split[side]["node"].as_u64().map_or(0, |n| depth(tree, n as usize));
+    let below = |side: &str| {
+        split[side]["node"]
+            .as_u64()
+            .map_or(0, |n| depth(tree, n as usize))
+    };
     1 + below("left").max(below("right"))
 }
 

@@ -9,8 +9,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::explainer;
 use super::flat::FlatTrees;
-use super::explainer::{self, ShapAlgorithm};
 use super::stored::Tree;
 use crate::dataset::{Dataset, FeatureKind};
 use crate::error::{ModelError, Result};
@@ -24,7 +24,6 @@ pub(crate) struct TreeEnsemble {
     trees: Vec<Tree>,
     flat: FlatTrees,
     expected_sum: f64,
-    shap: ShapAlgorithm,
 }
 
 /// The saved form.
@@ -91,14 +90,12 @@ impl TreeEnsemble {
         }
         let flat = FlatTrees::new(&trees);
         let expected_sum = flat.expected_sum();
-        let shap = ShapAlgorithm::for_depth(flat.max_depth());
         Ok(Self {
             names,
             kinds,
             trees,
             flat,
             expected_sum,
-            shap,
         })
     }
 
@@ -148,7 +145,7 @@ impl TreeEnsemble {
     /// Exact TreeSHAP contributions of every feature, times `scale`.
     pub(crate) fn contributions(&self, row: &[f32], scale: f64) -> Vec<f64> {
         let mut phi = vec![0.0; self.n_features()];
-        explainer::add_contributions(self.shap, &self.flat, row, scale, &mut phi);
+        explainer::add_contributions(&self.flat, row, scale, &mut phi);
         phi
     }
 

@@ -271,7 +271,12 @@ impl<const N: usize> Walk<'_, N> {
         let previous = self.last[feature];
         self.s[level] = [0.0; N];
         for child in [node.left, node.right] {
-            self.descend(level, previous, child == hot, self.trees.cover(child) / cover);
+            self.descend(
+                level,
+                previous,
+                child == hot,
+                self.trees.cover(child) / cover,
+            );
             self.last[feature] = level;
             self.visit(child, level + 1);
             self.last[feature] = previous;
@@ -285,7 +290,10 @@ impl<const N: usize> Walk<'_, N> {
         let (one, zero) = if previous == NONE {
             (one, zero)
         } else {
-            (one && self.edge_one[previous], zero * self.edge_zero[previous])
+            (
+                one && self.edge_one[previous],
+                zero * self.edge_zero[previous],
+            )
         };
         self.edge_one[level] = one;
         self.edge_zero[level] = zero;
@@ -365,7 +373,9 @@ mod tests {
     /// `|got - want| <= 1e-9 (1 + sum |want|)` for every feature.
     fn close(got: &[f64], want: &[f64]) -> bool {
         let tolerance = 1e-9 * (1.0 + want.iter().map(|w| w.abs()).sum::<f64>());
-        got.iter().zip(want).all(|(g, w)| (g - w).abs() <= tolerance)
+        got.iter()
+            .zip(want)
+            .all(|(g, w)| (g - w).abs() <= tolerance)
     }
 
     /// Bias + contributions add up to the score, within 1e-9 relative.

@@ -11,8 +11,8 @@
 //! - `stored`: trees as saved (raw-value thresholds, covers), validated on
 //!   load; `flat`: all trees in one 16-byte-node array for prediction;
 //!   `shap` and `linear_shap`: exact path-dependent TreeSHAP on the flat
-//!   arrays (Lundberg et al.'s and Linear TreeSHAP), `explainer` picks one
-//!   per model;
+//!   arrays (Lundberg et al.'s, and Linear TreeSHAP, the faster one used;
+//!   `explainer` dispatches);
 //! - `ensemble`: validated trees + evaluator, shared by the two models;
 //! - `gbdt`, `forest`: parameters, training loops and the public models.
 //!
@@ -38,8 +38,8 @@ mod shap_testkit;
 mod split;
 mod stored;
 
+pub use explainer::ShapAlgorithm;
 #[doc(hidden)]
 pub use explainer::force_shap_algorithm;
-pub use explainer::ShapAlgorithm;
 pub use forest::{ClassWeight, Forest, ForestParams, MaxFeatures, RowSampling};
 pub use gbdt::{Gbdt, GbdtParams, TrainingCurves};
