@@ -1,7 +1,7 @@
 //! Linear TreeSHAP (Yu, Peng, Gao, Zhou and Zhang, "Linear TreeShap",
 //! NeurIPS 2022): the same exact path-dependent Shapley values as `shap.rs`,
-//! in O(nodes x depth / 2) time per tree instead of O(leaves x depth^2), and
-//! O(depth^2 / 2) memory per walk.
+//! in O(nodes x depth / 2) time per tree instead of O(leaves x depth^2), with
+//! 4 x (depth + 1) x points floats of scratch per explanation.
 //!
 //! For a leaf `v` whose path splits on the unique features `P` (`d` of
 //! them), let `o_j` be 1 if the row follows every split on `j` and 0
@@ -13,9 +13,10 @@
 //! `value(v) * (o_i - r_i) * integral of G_v(t) / F_i(t) dt`,
 //! with `F_j(t) = o_j t + r_j (1 - t)` and `G_v = product over P of F_j`,
 //!
-//! a polynomial of degree `d - 1 <= depth - 1`. The walk holds polynomials by
-//! their values at the points of an `n`-point Gauss-Legendre rule on `[0, 1]`,
-//! `n = ceil(depth / 2)` per tree, which integrates them exactly. Going down,
+//! where `G_v / F_i` is a polynomial of degree `d - 1 <= depth - 1`. The walk
+//! holds polynomials by their values at the points of an `n`-point
+//! Gauss-Legendre rule on `[0, 1]`, `n >= ceil(depth / 2)` per tree (rounded
+//! up to one of 16 compiled sizes), which integrates them exactly. Going down,
 //! an edge on feature `i` multiplies `G` by the merged factor `F_i` (dividing
 //! out the factor of the nearest edge above on the same feature, if any);
 //! going up, `S = sum over the subtree's leaves of value * G` is summed; at

@@ -31,7 +31,8 @@ enum Shape {
 fn push_leaf(rng: &mut SplitMix64, tree: &mut Tree) -> (Child, f64) {
     let leaf = Leaf {
         value: rng.next_f64() * 2.0 - 1.0,
-        cover: 1.0 + rng.below(20) as f64,
+        // Row counts from 1 to 100,000: cover ratios down to 1e-5.
+        cover: 10f64.powf(rng.next_f64() * 5.0).round(),
     };
     tree.leaves.push(leaf);
     (Child::Leaf(tree.leaves.len() as u32 - 1), leaf.cover)
