@@ -47,8 +47,8 @@ pub(crate) struct FlatTrees {
     node_covers: Vec<f64>,
     leaf_covers: Vec<f64>,
     level_sets: Vec<[u64; 4]>,
-    /// Per tree, the most internal nodes on any root-to-leaf path.
-    depths: Vec<usize>,
+    /// Per tree, the most distinct features on any root-to-leaf path.
+    distinct: Vec<usize>,
     max_depth: usize,
 }
 
@@ -76,7 +76,6 @@ impl FlatTrees {
                 Child::Node(0)
             }));
             let mut depth = vec![0usize; tree.nodes.len()];
-            let mut tree_depth = 0;
             for (i, node) in order.iter().map(|&old| &tree.nodes[old]).enumerate() {
                 let (feature, split) = match &node.rule {
                     SplitRule::Numeric { threshold } => (node.feature, threshold.to_bits()),
@@ -97,7 +96,7 @@ impl FlatTrees {
                         depth[position[c as usize] as usize] = depth[i] + 1;
                     }
                 }
-                tree_depth = tree_depth.max(depth[i] + 1);
+                flat.max_depth = flat.max_depth.max(depth[i] + 1);
                 flat.nodes.push(FlatNode {
                     feature,
                     split,
@@ -106,8 +105,9 @@ impl FlatTrees {
                 });
                 flat.node_covers.push(node.cover);
             }
-            flat.depths.push(tree_depth);
-            flat.max_depth = flat.max_depth.max(tree_depth);
+            let root = flat.roots[flat.roots.len() - 1];
+            flat.distinct
+                .push(flat.most_distinct(root, &mut Vec::new(), 0));
             for leaf in &tree.leaves {
                 flat.leaf_values.push(leaf.value);
                 flat.leaf_covers.push(leaf.cover);
@@ -126,9 +126,30 @@ impl FlatTrees {
         self.max_depth
     }
 
-    /// The most internal nodes on any root-to-leaf path of tree `tree`.
-    pub(crate) fn tree_depth(&self, tree: usize) -> usize {
-        self.depths[tree]
+    /// The most distinct features on any root-to-leaf path of tree `tree`
+    /// (at most its depth): the degree Linear TreeSHAP integrates.
+    pub(crate) fn tree_distinct_features(&self, tree: usize) -> usize {
+        self.distinct[tree]
+    }
+
+    /// The most distinct features on a path from `reference` down, given
+    /// `seen` distinct ones above it (`counts`: splits per feature above).
+    fn most_distinct(&self, reference: u32, counts: &mut Vec<u32>, seen: usize) -> usize {
+        if reference & LEAF_BIT != 0 {
+            return seen;
+        }
+        let node = self.nodes[reference as usize];
+        let feature = node.feature();
+        if counts.len() <= feature {
+            counts.resize(feature + 1, 0);
+        }
+        let seen = seen + usize::from(counts[feature] == 0);
+        counts[feature] += 1;
+        let most = self
+            .most_distinct(node.left, counts, seen)
+            .max(self.most_distinct(node.right, counts, seen));
+        counts[feature] -= 1;
+        most
     }
 
     /// Sum over trees of the leaf each reaches for `row`.

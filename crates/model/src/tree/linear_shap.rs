@@ -15,8 +15,9 @@
 //!
 //! where `G_v / F_i` is a polynomial of degree `d - 1 <= depth - 1`. The walk
 //! holds polynomials by their values at the points of an `n`-point
-//! Gauss-Legendre rule on `[0, 1]`, `n >= ceil(depth / 2)` per tree (rounded
-//! up to one of 16 compiled sizes), which integrates them exactly. Going down,
+//! Gauss-Legendre rule on `[0, 1]`, `n >= ceil(d_max / 2)` per tree (`d_max`:
+//! the most distinct features on one of its paths; rounded up to one of 16
+//! compiled sizes), which integrates them exactly. Going down,
 //! an edge on feature `i` multiplies `G` by the merged factor `F_i` (dividing
 //! out the factor of the nearest edge above on the same feature, if any);
 //! going up, `S = sum over the subtree's leaves of value * G` is summed; at
@@ -115,11 +116,11 @@ fn rule(n: usize) -> &'static Rule {
     &RULES.get_or_init(|| (1..=MAX_POINTS).map(Rule::gauss_legendre).collect())[n - 1]
 }
 
-/// Points needed to integrate exactly the degree `depth - 1` polynomials of
-/// a tree of `depth` internal nodes on its longest path.
-fn points(depth: usize) -> usize {
-    debug_assert!(depth <= 2 * MAX_POINTS, "validated trees are shallower");
-    depth.div_ceil(2).clamp(1, MAX_POINTS)
+/// Points needed to integrate exactly the polynomials of degree `d - 1` of a
+/// tree with at most `d` distinct features on a path (`d <= depth <= 64`).
+fn points(d: usize) -> usize {
+    debug_assert!(d <= 2 * MAX_POINTS, "validated trees are shallower");
+    d.div_ceil(2).clamp(1, MAX_POINTS)
 }
 
 /// Adds each tree's contributions for `row`, times `scale`, to `phi` (one
@@ -137,15 +138,15 @@ pub(crate) fn add_contributions(trees: &FlatTrees, row: &[f32], scale: f64, phi:
         last: vec![NONE; row.len()],
     };
     for tree in 0..trees.n_trees() {
-        let depth = trees.tree_depth(tree);
-        if depth == 0 {
+        let distinct = trees.tree_distinct_features(tree);
+        if distinct == 0 {
             continue; // a lone leaf: every feature's contribution is 0
         }
         let root = trees.root(tree);
         let walk = (trees, row, scale, &mut *phi, &mut scratch, root);
         // One copy of the walk per rule size, so that the loops over points
         // have constant bounds; a rule with more points is exact too.
-        match padded(points(depth)) {
+        match padded(points(distinct)) {
             1 => walk_tree::<1>(walk),
             2 => walk_tree::<2>(walk),
             3 => walk_tree::<3>(walk),
@@ -471,7 +472,7 @@ mod tests {
         #[test]
         fn forests_of_mixed_depths_match_classic_and_add_up(
             seed in any::<u64>(),
-            n_features in 1usize..=16,
+            n_features in 1usize..=64,
             depth in 0usize..=14,
         ) {
             // Trees of different depths share one walk's buffers.
