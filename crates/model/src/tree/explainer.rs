@@ -1,7 +1,7 @@
 //! Which exact TreeSHAP algorithm explains the tree models: Linear TreeSHAP
 //! (`linear_shap.rs`, O(nodes x depth / 2) per tree), measured faster than
 //! Lundberg et al.'s (`shap.rs`, O(leaves x depth^2)) for every model shape
-//! tried, from 300 trees of 7 leaves (2x) to 100 trees of depth 20 (4-5x); see
+//! tried, from 300 trees of 7 leaves (2x) to 100 trees of depth 20 (6x); see
 //! `docs/benchmarks.md`, "Explanations". Both give the same values up to
 //! rounding (property-tested); Lundberg's stays as the reference.
 //!
