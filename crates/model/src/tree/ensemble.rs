@@ -9,8 +9,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::explainer;
 use super::flat::FlatTrees;
-use super::shap;
 use super::stored::Tree;
 use crate::dataset::{Dataset, FeatureKind};
 use crate::error::{ModelError, Result};
@@ -145,7 +145,7 @@ impl TreeEnsemble {
     /// Exact TreeSHAP contributions of every feature, times `scale`.
     pub(crate) fn contributions(&self, row: &[f32], scale: f64) -> Vec<f64> {
         let mut phi = vec![0.0; self.n_features()];
-        shap::add_contributions(&self.flat, row, scale, &mut phi);
+        explainer::add_contributions(&self.flat, row, scale, &mut phi);
         phi
     }
 

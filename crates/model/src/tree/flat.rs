@@ -47,6 +47,8 @@ pub(crate) struct FlatTrees {
     node_covers: Vec<f64>,
     leaf_covers: Vec<f64>,
     level_sets: Vec<[u64; 4]>,
+    /// Per tree, the most distinct features on any root-to-leaf path.
+    distinct: Vec<usize>,
     max_depth: usize,
 }
 
@@ -103,6 +105,9 @@ impl FlatTrees {
                 });
                 flat.node_covers.push(node.cover);
             }
+            let root = flat.roots[flat.roots.len() - 1];
+            flat.distinct
+                .push(flat.most_distinct(root, &mut Vec::new(), 0));
             for leaf in &tree.leaves {
                 flat.leaf_values.push(leaf.value);
                 flat.leaf_covers.push(leaf.cover);
@@ -119,6 +124,32 @@ impl FlatTrees {
     /// The most internal nodes on any root-to-leaf path.
     pub(crate) fn max_depth(&self) -> usize {
         self.max_depth
+    }
+
+    /// The most distinct features on any root-to-leaf path of tree `tree`
+    /// (at most its depth): the degree Linear TreeSHAP integrates.
+    pub(crate) fn tree_distinct_features(&self, tree: usize) -> usize {
+        self.distinct[tree]
+    }
+
+    /// The most distinct features on a path from `reference` down, given
+    /// `seen` distinct ones above it (`counts`: splits per feature above).
+    fn most_distinct(&self, reference: u32, counts: &mut Vec<u32>, seen: usize) -> usize {
+        if reference & LEAF_BIT != 0 {
+            return seen;
+        }
+        let node = self.nodes[reference as usize];
+        let feature = node.feature();
+        if counts.len() <= feature {
+            counts.resize(feature + 1, 0);
+        }
+        let seen = seen + usize::from(counts[feature] == 0);
+        counts[feature] += 1;
+        let most = self
+            .most_distinct(node.left, counts, seen)
+            .max(self.most_distinct(node.right, counts, seen));
+        counts[feature] -= 1;
+        most
     }
 
     /// Sum over trees of the leaf each reaches for `row`.
