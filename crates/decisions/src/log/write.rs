@@ -1,4 +1,5 @@
-//! Writing decisions and stream positions: one transaction per batch.
+//! Writing decisions and stream positions: one transaction per batch, or
+//! per group of batches.
 
 use std::collections::HashSet;
 
@@ -32,34 +33,56 @@ impl DecisionLog {
         batch: &[LoggedDecision],
         position: Option<&StreamPosition>,
     ) -> Result<WriteOutcome> {
+        let mut outcomes = self.write_batches(&[(batch, position)])?;
+        Ok(outcomes.pop().unwrap_or_default())
+    }
+
+    /// [`Self::write_batch`] for several batches (typically several stream
+    /// partitions' batches) in ONE transaction: one commit, hence one disk
+    /// flush, for all of them. Either every batch's decisions and position
+    /// are durable, or nothing is. Returns one outcome per batch, in order;
+    /// a `trans_num` in two batches is inserted for the first.
+    pub fn write_batches(
+        &self,
+        batches: &[(&[LoggedDecision], Option<&StreamPosition>)],
+    ) -> Result<Vec<WriteOutcome>> {
         let logged_at = UnixMillis::now();
-        let rows = batch
+        let rows = batches
             .iter()
+            .flat_map(|(batch, _)| batch.iter())
             .map(|d| insert_params(d, logged_at))
             .collect::<Result<Vec<_>>>()?;
-        let position = position.map(position_params).transpose()?;
+        let positions = batches
+            .iter()
+            .filter_map(|(_, position)| position.map(position_params))
+            .collect::<Result<Vec<_>>>()?;
         let backend = self.shared.backend;
         let mut inserted = self.writer().write_tx(|c| {
             let inserted = match backend {
                 BackendKind::Postgres => insert_returning(c, &rows)?,
                 BackendKind::Sqlite => insert_one_by_one(c, &rows)?,
             };
-            if let Some(params) = &position {
+            for params in &positions {
                 c.execute(UPSERT_POSITION, params)?;
             }
             Ok(inserted)
         })?;
-        let mut outcome = WriteOutcome::default();
-        for logged in batch {
-            let trans_num = logged.record.trans_num;
-            // `remove`: a trans_num repeated in the batch was inserted once.
-            if inserted.remove(&trans_num.to_string()) {
-                outcome.inserted.push(trans_num);
-            } else {
-                outcome.existing.push(trans_num);
-            }
-        }
-        Ok(outcome)
+        Ok(batches
+            .iter()
+            .map(|(batch, _)| {
+                let mut outcome = WriteOutcome::default();
+                for logged in *batch {
+                    let trans_num = logged.record.trans_num;
+                    // `remove`: a trans_num repeated was inserted once.
+                    if inserted.remove(&trans_num.to_string()) {
+                        outcome.inserted.push(trans_num);
+                    } else {
+                        outcome.existing.push(trans_num);
+                    }
+                }
+                outcome
+            })
+            .collect())
     }
 
     /// The last sequence logged for a consumer's partition.
