@@ -9,6 +9,7 @@
 
 mod erase;
 mod feedback;
+mod pg_write;
 mod read;
 mod rows;
 mod write;

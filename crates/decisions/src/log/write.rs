@@ -4,14 +4,16 @@
 use std::collections::HashSet;
 
 use super::DecisionLog;
-use super::rows::{PG_INSERT_CHUNK, insert_decision_sql, insert_decisions_sql, insert_params};
+use super::pg_write::write_group;
+use super::rows::{insert_decision_sql, insert_params};
 use crate::error::{DecisionError, Result};
 use crate::record::{LoggedDecision, StreamPosition, WriteOutcome};
 use crate::store::conn::{BackendKind, Conn};
 use crate::store::values::Param;
 use crate::time::UnixMillis;
 
-/// Moves a consumer's position forward, never back.
+/// Moves a consumer's position forward, never back (SQLite; PostgreSQL:
+/// `pg_write.rs`).
 const UPSERT_POSITION: &str =
     "INSERT INTO stream_positions (consumer, partition, last_sequence, updated_at)
   VALUES ($1, $2, $3, $4)
@@ -56,17 +58,17 @@ impl DecisionLog {
             .iter()
             .filter_map(|(_, position)| position.map(position_params))
             .collect::<Result<Vec<_>>>()?;
-        let backend = self.shared.backend;
-        let mut inserted = self.writer().write_tx(|c| {
-            let inserted = match backend {
-                BackendKind::Postgres => insert_returning(c, &rows)?,
-                BackendKind::Sqlite => insert_one_by_one(c, &rows)?,
-            };
-            for params in &positions {
-                c.execute(UPSERT_POSITION, params)?;
-            }
-            Ok(inserted)
-        })?;
+        let mut inserted = match self.shared.backend {
+            // One statement: its own (implicit) transaction.
+            BackendKind::Postgres => write_group(&mut self.writer(), &rows, &positions)?,
+            BackendKind::Sqlite => self.writer().write_tx(|c| {
+                let inserted = insert_one_by_one(c, &rows)?;
+                for params in &positions {
+                    c.execute(UPSERT_POSITION, params)?;
+                }
+                Ok(inserted)
+            })?,
+        };
         Ok(batches
             .iter()
             .map(|(batch, _)| {
@@ -93,19 +95,6 @@ impl DecisionLog {
         )?;
         row.map(|r| r.uint(0)).transpose()
     }
-}
-
-/// PostgreSQL: one multi-row `INSERT ... RETURNING` per 256 decisions (one
-/// round trip each); returns the `trans_num`s inserted.
-fn insert_returning(c: &mut Conn, rows: &[Vec<Param>]) -> Result<HashSet<String>> {
-    let mut inserted = HashSet::with_capacity(rows.len());
-    for chunk in rows.chunks(PG_INSERT_CHUNK) {
-        let params: Vec<Param> = chunk.iter().flatten().cloned().collect();
-        for row in c.query(&insert_decisions_sql(chunk.len()), &params)? {
-            inserted.insert(row.text(0)?);
-        }
-    }
-    Ok(inserted)
 }
 
 /// SQLite: one prepared single-row `INSERT` run per decision (no round trips
