@@ -5,6 +5,13 @@
 #
 #   bench/stream_throughput.sh [ROWS] [RATE]      (defaults: 50000, 5000)
 #
+# VIGIE_BIN=PATH runs that binary instead of building (A/B comparisons);
+# WORKER_ARGS="--batch-size 512 ..." adds options to every worker;
+# PARTS="1 2 latency" chooses the runs (default: all three). After each
+# backlog run the workers' per-stage wall time is printed
+# (vigie_worker_stage_seconds: summed over the partitions' batches, which
+# overlap, so the sums exceed the run's seconds).
+#
 # Needs NATS (JetStream), Redis and PostgreSQL; URLs from VIGIE_TEST_NATS_URL,
 # VIGIE_TEST_REDIS_URL and VIGIE_TEST_DATABASE_URL (the local defaults
 # otherwise). Builds the release binary. Each run uses its own subject
@@ -17,9 +24,12 @@ RATE=${2:-5000}
 NATS=${VIGIE_TEST_NATS_URL:-nats://127.0.0.1:4222}
 REDIS=${VIGIE_TEST_REDIS_URL:-redis://127.0.0.1:6379}
 DB=${VIGIE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
-BIN=target/release/vigie
+BIN=${VIGIE_BIN:-target/release/vigie}
+PARTS=${PARTS:-1 2 latency}
+read -r -a EXTRA <<< "${WORKER_ARGS:-}"
 
-cargo build --release -q -p vigie-cli
+# VIGIE_BIN=PATH runs another build (an A/B comparison) without building.
+[ -n "${VIGIE_BIN:-}" ] || cargo build --release -q -p vigie-cli
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -48,12 +58,25 @@ now_ms() { date +%s%3N; }
 worker() { # prefix workers-index
   "${V[@]}" stream score --nats "$NATS" --redis "$REDIS" --database-url "$DB" \
     --model-file "$MODEL" --redis-prefix "bench-$1" --subject-prefix "$1" --group "$1-scorer" \
-    --metrics-addr "127.0.0.1:$((19000 + $2))" 2>>"$WORK/worker-$1-$2.log" &
+    --metrics-addr "127.0.0.1:$((19000 + $2))" "${EXTRA[@]}" 2>>"$WORK/worker-$1-$2.log" &
   PIDS+=($!)
 }
 
 wait_count() { # since target
   while [ "$(decided "$1")" -lt "$2" ]; do sleep 0.2; done
+}
+
+stages() { # workers-index: per-stage wall time of a worker's batches
+  curl -s "http://127.0.0.1:$((19000 + $1))/metrics" | python3 -c '
+import sys
+sums, counts = {}, {}
+for line in sys.stdin:
+    if line.startswith("vigie_worker_stage_seconds_sum") or line.startswith("vigie_worker_stage_seconds_count"):
+        stage = line.split("stage=\"")[1].split("\"")[0]
+        (sums if "_sum" in line else counts)[stage] = float(line.rsplit(" ", 1)[1])
+print("  worker '"$1"' stages (sum s / batches / mean ms): " + ", ".join(
+    f"{k} {sums[k]:.2f}/{int(counts.get(k, 0))}/{1000 * sums[k] / max(counts.get(k, 1), 1):.2f}" for k in sums))
+'
 }
 
 run_backlog() { # workers
@@ -67,14 +90,17 @@ run_backlog() { # workers
   wait_count "$since" "$n"
   local end; end=$(now_ms)
   python3 -c "print(f'$1 worker(s): {$n} transactions decided in {($end-$start)/1000:.2f} s = {$n*1000/($end-$start):,.0f} tx/s (backlog published first)')"
+  for i in $(seq 1 "$1"); do stages "$i"; done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   PIDS=()
 }
 
-echo "== throughput: a backlog of $ROWS transactions, then the workers start"
-run_backlog 1
-run_backlog 2
+echo "== throughput: a backlog of $ROWS transactions, then the workers start (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+for part in $PARTS; do
+  case $part in 1|2|3) run_backlog "$part" ;; esac
+done
+case " $PARTS " in *" latency "*) ;; *) exit 0 ;; esac
 
 echo "== latency: one worker, publishing $ROWS transactions at $RATE/s"
 prefix="bench$RANDOM"lat
@@ -101,3 +127,4 @@ def quantile(q):
 print(f"steady {sys.argv[2]}/s: {int(total)} decisions; publish-to-decision p50 <= {quantile(0.5)*1000:.1f} ms, "
       f"p99 <= {quantile(0.99)*1000:.1f} ms, p99.9 <= {quantile(0.999)*1000:.1f} ms (histogram bucket bounds)")
 PY
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

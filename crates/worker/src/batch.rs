@@ -3,12 +3,13 @@
 //!
 //! Order of effects, and why each crash point is safe:
 //!
-//! 1. load the cards' states (one pipeline) and ask the decision log which
-//!    `trans_num`s are already decided;
+//! 1. load the cards' states (one pipeline) and, at the same time, ask the
+//!    decision log which `trans_num`s are already decided;
 //! 2. score the undecided transactions in memory against those states (a
 //!    card's transactions in stream order); re-apply the decided ones to
 //!    their card (idempotent: a no-op when the state has them);
-//! 3. commit the new decisions and the stream position in one transaction.
+//! 3. commit the new decisions and the stream position in one transaction
+//!    (shared with other partitions' batches: `commit.rs`).
 //!    A crash before this leaves no trace: redelivery scores again from the
 //!    same states, giving the same decisions;
 //! 4. write the card states (compare-and-set per card). A crash between 3
@@ -29,10 +30,11 @@ use vigie_engine::{Engine, Scored};
 use vigie_stream::RedisStateStore;
 use vigie_types::{CardToken, TransNum, Transaction};
 
-use crate::error::Result;
+use crate::commit::Committer;
+use crate::error::{Result, WorkerError};
 use crate::fault::{self, FaultPoint};
 use crate::fetch::now_ns;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Stage};
 
 /// What a batch needs: the engine, the card states, the decision log.
 pub(crate) struct Core {
@@ -44,6 +46,8 @@ pub(crate) struct Core {
     /// database connections), partition `p` using handle `p % len`, so
     /// partitions write in parallel.
     pub logs: Vec<DecisionLog>,
+    /// Group commits of the batches (one committer per log handle).
+    pub committer: Committer,
     /// The consumer name positions are recorded under.
     pub consumer: String,
     /// Metrics.
@@ -89,10 +93,22 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
             cards.len() - 1
         });
     }
-    let mut states = core.store.load_many(&cards)?;
+    let metrics = &core.metrics;
     let trans_nums: Vec<TransNum> = items.iter().map(|i| i.txn.trans_num).collect();
-    let decided = log.contains_many(&trans_nums)?;
+    // Redis and the decision log answer at the same time.
+    let (states, decided) = std::thread::scope(|scope| {
+        let lookup =
+            scope.spawn(|| metrics.timed(Stage::LogLookup, || log.contains_many(&trans_nums)));
+        let states = metrics.timed(Stage::RedisLoad, || core.store.load_many(&cards));
+        let decided = lookup
+            .join()
+            .map_err(|_| WorkerError::Task("the decision-log lookup panicked".into()));
+        (states, decided)
+    });
+    let mut states = states?;
+    let decided = decided??;
 
+    let scoring = Instant::now();
     let mut fresh: Vec<LoggedDecision> = Vec::new();
     let mut published_at: Vec<i128> = Vec::new();
     let mut fresh_ids: HashSet<TransNum> = HashSet::new();
@@ -146,22 +162,29 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
             partition,
             sequence,
         });
-    let written = log.write_batch(&fresh, position.as_ref())?;
+    metrics.stage(Stage::Score, scoring.elapsed().as_secs_f64());
+    let fresh_count = fresh.len();
+    let written = metrics.timed(Stage::Commit, || {
+        core.committer.commit(partition, fresh, position)
+    })?;
     let now = now_ns();
     for at in published_at.iter().filter(|&&at| at > 0) {
         core.metrics.end_to_end((now - at).max(0) as f64 / 1e9);
     }
     fault::reached(FaultPoint::AfterCommit);
 
-    let raced = core.store.store_many(&states)?;
-    for card in raced {
-        let mut apply = |state: &mut vigie_features::CardState| {
-            for item in items.iter().filter(|i| i.txn.card == card) {
-                state.update(&item.txn);
-            }
-        };
-        core.store.update(&card, &mut apply)?;
-    }
+    metrics.timed(Stage::RedisWrite, || -> Result<()> {
+        let raced = core.store.store_many(&states)?;
+        for card in raced {
+            let mut apply = |state: &mut vigie_features::CardState| {
+                for item in items.iter().filter(|i| i.txn.card == card) {
+                    state.update(&item.txn);
+                }
+            };
+            core.store.update(&card, &mut apply)?;
+        }
+        Ok(())
+    })?;
     fault::reached(FaultPoint::AfterState);
 
     core.metrics.redelivered(partition, republish.len() as u64);
@@ -169,6 +192,7 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
     // hand-over) and redelivered ones are published as logged.
     republish.extend(written.existing.iter().copied());
     if !republish.is_empty() {
+        let started = Instant::now();
         outcome
             .publish
             .retain(|(t, _)| !written.existing.contains(t));
@@ -177,9 +201,10 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
                 .publish
                 .push((stored.record.trans_num, encode(&stored.record)));
         }
+        metrics.stage(Stage::Republish, started.elapsed().as_secs_f64());
     }
     core.metrics
-        .scored(partition, (fresh.len() - written.existing.len()) as u64);
+        .scored(partition, (fresh_count - written.existing.len()) as u64);
     core.metrics.batch_seconds(started.elapsed().as_secs_f64());
     Ok(outcome)
 }

@@ -22,6 +22,7 @@
 //! updates are idempotent per `trans_num`). See docs/streaming.md.
 
 mod batch;
+mod commit;
 mod config;
 mod error;
 pub mod fault;
@@ -35,6 +36,6 @@ mod supervisor;
 
 pub use config::WorkerConfig;
 pub use error::{Dependency, Result, WorkerError};
-pub use metrics::Metrics;
+pub use metrics::{Metrics, Stage};
 pub use signals::shutdown_on_signals;
 pub use supervisor::{Worker, WorkerReport};

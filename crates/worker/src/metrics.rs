@@ -35,6 +35,56 @@ pub struct Metrics {
     duplicates_without_decision: Counter,
     end_to_end: Histogram,
     batch_seconds: Histogram,
+    stage_seconds: Family<StageLabel, Histogram, fn() -> Histogram>,
+}
+
+/// Labels of a per-stage series.
+pub type StageLabel = Vec<(&'static str, &'static str)>;
+
+/// The steps of a batch whose wall time is measured
+/// (`vigie_worker_stage_seconds{stage=...}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Fetching messages from the partition's consumer (including waits).
+    Fetch,
+    /// Reading the batch's card states from Redis.
+    RedisLoad,
+    /// Asking the decision log which `trans_num`s are already decided.
+    LogLookup,
+    /// Scoring (features, model, rules, reasons) and encoding the decisions.
+    Score,
+    /// Committing the decisions and the stream position.
+    Commit,
+    /// Writing the card states to Redis.
+    RedisWrite,
+    /// Reading back decisions logged earlier, to republish them.
+    Republish,
+    /// Publishing the decisions and awaiting the stream's acknowledgements.
+    Publish,
+    /// Acknowledging the transaction messages.
+    Ack,
+}
+
+impl Stage {
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fetch => "fetch",
+            Self::RedisLoad => "redis_load",
+            Self::LogLookup => "log_lookup",
+            Self::Score => "score",
+            Self::Commit => "commit",
+            Self::RedisWrite => "redis_write",
+            Self::Republish => "republish",
+            Self::Publish => "publish",
+            Self::Ack => "ack",
+        }
+    }
+}
+
+fn stage_histogram() -> Histogram {
+    // 20 µs .. ~21 s.
+    Histogram::new(exponential_buckets(0.000_02, 2.0, 21))
 }
 
 impl std::fmt::Debug for Metrics {
@@ -69,6 +119,7 @@ impl Metrics {
             // 100 µs .. ~105 s.
             end_to_end: Histogram::new(exponential_buckets(0.0001, 2.0, 21)),
             batch_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 18)),
+            stage_seconds: Family::new_with_constructor(stage_histogram),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -141,6 +192,11 @@ impl Metrics {
             "batch_seconds",
             "Time to process one batch (load, score, commit, write states)",
             metrics.batch_seconds.clone(),
+        );
+        r.register(
+            "stage_seconds",
+            "Wall time of one step of a batch (fetch, redis_load, log_lookup, score, commit, redis_write, republish, publish, ack)",
+            metrics.stage_seconds.clone(),
         );
         Self {
             registry,
@@ -247,6 +303,21 @@ impl Metrics {
     pub fn batch_seconds(&self, seconds: f64) {
         self.batch_seconds.observe(seconds);
     }
+
+    /// The wall time of one step of a batch, seconds.
+    pub fn stage(&self, stage: Stage, seconds: f64) {
+        self.stage_seconds
+            .get_or_create(&vec![("stage", stage.as_str())])
+            .observe(seconds);
+    }
+
+    /// Runs `f`, recording its wall time under `stage`.
+    pub fn timed<T>(&self, stage: Stage, f: impl FnOnce() -> T) -> T {
+        let started = std::time::Instant::now();
+        let out = f();
+        self.stage(stage, started.elapsed().as_secs_f64());
+        out
+    }
 }
 
 #[cfg(test)]
@@ -259,6 +330,7 @@ mod tests {
         m.consumed(3, 5);
         m.set_degraded(Dependency::Redis, true);
         m.end_to_end(0.002);
+        m.stage(Stage::Commit, 0.003);
         let text = m.render();
         assert!(
             text.contains("vigie_worker_consumed_total{partition=\"3\"} 5"),
@@ -270,6 +342,10 @@ mod tests {
         );
         assert!(
             text.contains("vigie_worker_publish_to_decision_seconds_count 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("vigie_worker_stage_seconds_count{stage=\"commit\"} 1"),
             "{text}"
         );
         assert!(m.is_degraded(Dependency::Redis));

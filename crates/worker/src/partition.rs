@@ -26,6 +26,7 @@ use crate::config::WorkerConfig;
 use crate::error::{Dependency, Result, WorkerError};
 use crate::fault::{self, FaultPoint};
 use crate::fetch::{Fetched, next_batch};
+use crate::metrics::Stage;
 
 /// Unexplained failures in a row before messages are processed one at a time.
 pub(crate) const ISOLATE_AFTER: u32 = 3;
@@ -153,7 +154,9 @@ async fn step(
 ) -> Result<bool> {
     let metrics = &shared.core.metrics;
     let size = if isolate { 1 } else { shared.config.batch_size };
+    let fetching = std::time::Instant::now();
     let batch = next_batch(consumer, size, shared.config.fetch_wait).await?;
+    metrics.stage(Stage::Fetch, fetching.elapsed().as_secs_f64());
     let Some(last) = batch.last() else {
         return Ok(false);
     };
@@ -216,8 +219,11 @@ async fn step(
         }
         (processed, _) => processed?,
     };
+    let publishing = std::time::Instant::now();
     publish(shared, partition, outcome).await?;
+    metrics.stage(Stage::Publish, publishing.elapsed().as_secs_f64());
     fault::reached(FaultPoint::BeforeAck);
+    let acking = std::time::Instant::now();
     for message in &messages {
         message
             .ack()
@@ -235,6 +241,7 @@ async fn step(
         .flush()
         .await
         .map_err(|e| nats_error("flushing acknowledgements", e))?;
+    metrics.stage(Stage::Ack, acking.elapsed().as_secs_f64());
     metrics.acked(partition, messages.len() as u64);
     Ok(false)
 }

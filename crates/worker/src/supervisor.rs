@@ -21,6 +21,7 @@ use vigie_stream::nats::{connect, ensure_streams, jetstream_context};
 use vigie_stream::{Lease, PartitionLeases, RedisStateStore, new_owner_id};
 
 use crate::batch::Core;
+use crate::commit::Committer;
 use crate::config::WorkerConfig;
 use crate::error::{Dependency, Result, WorkerError};
 use crate::metrics::Metrics;
@@ -126,10 +127,12 @@ impl Worker {
             }
             None => (None, None),
         };
+        let committer = Committer::start(&logs)?;
         let core = Arc::new(Core {
             engine,
             store,
             logs,
+            committer,
             consumer: config.group().to_string(),
             metrics,
         });

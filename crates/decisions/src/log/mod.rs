@@ -9,6 +9,7 @@
 
 mod erase;
 mod feedback;
+mod pg_write;
 mod read;
 mod rows;
 mod write;
@@ -97,7 +98,8 @@ impl DecisionLog {
         let mut writer = open_one()?;
         migrate(&mut writer)?;
         // The reader opens after the migration so it sees the tables.
-        let reader = open_one()?;
+        let mut reader = open_one()?;
+        plan_reads_with_their_values(&mut reader);
         let backend = writer.kind();
         Ok(Self {
             shared: Arc::new(Shared {
@@ -127,25 +129,27 @@ impl DecisionLog {
     /// transaction behind: `write_tx` rolls back on error, and a panic
     /// inside a transaction is answered by a rollback here.
     pub(crate) fn writer(&self) -> MutexGuard<'_, Conn> {
-        self.connection(&self.shared.writer)
+        self.connection(&self.shared.writer, |_| {})
     }
 
     /// The read connection.
     pub(crate) fn reader(&self) -> MutexGuard<'_, Conn> {
-        self.connection(&self.shared.reader)
+        self.connection(&self.shared.reader, plan_reads_with_their_values)
     }
 
     /// Locks a connection; a PostgreSQL connection the server closed
     /// (restart, failover, idle timeout) is replaced by a new one first. If
     /// reconnecting fails the closed connection stays, its next statement
     /// fails with a database error, and the next call tries again.
-    fn connection<'a>(&self, mutex: &'a Mutex<Conn>) -> MutexGuard<'a, Conn> {
+    /// `setup` prepares a new connection's session.
+    fn connection<'a>(&self, mutex: &'a Mutex<Conn>, setup: fn(&mut Conn)) -> MutexGuard<'a, Conn> {
         let mut guard = lock_recovering(mutex);
         if guard.is_lost()
             && let Some(url) = &self.shared.database_url
         {
             match Conn::open_postgres(url) {
-                Ok(fresh) => {
+                Ok(mut fresh) => {
+                    setup(&mut fresh);
                     tracing::info!("reconnected to PostgreSQL");
                     *guard = fresh;
                 }
@@ -153,6 +157,24 @@ impl DecisionLog {
             }
         }
         guard
+    }
+}
+
+/// Makes PostgreSQL plan every read with its parameter values
+/// (`plan_cache_mode = force_custom_plan`) instead of switching a prepared
+/// statement to a generic plan after five runs. The lookups by `trans_num`
+/// list (`contains_many`, `get_many`) are prepared once per session; when
+/// the session starts on an empty `decisions` table, the generic plan is a
+/// sequential scan, and it stays cached while the table grows (until an
+/// ANALYZE, never without autovacuum): the worker's throughput fell from
+/// thousands to hundreds of transactions per second. Planning a lookup
+/// costs far less than the scan. SQLite connections are left alone, and a
+/// server that refuses the setting (PostgreSQL < 12) only gets a warning.
+fn plan_reads_with_their_values(conn: &mut Conn) {
+    if conn.kind() == BackendKind::Postgres
+        && let Err(err) = conn.batch("SET plan_cache_mode = force_custom_plan")
+    {
+        tracing::warn!(error = %err, "cannot set plan_cache_mode on the read connection");
     }
 }
 
@@ -187,7 +209,57 @@ fn redact_password(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_password;
+    #![allow(
+        clippy::unwrap_used,
+        clippy::print_stdout,
+        reason = "tests fail loudly and say why they skip"
+    )]
+    use super::{DecisionLog, DecisionLogConfig, redact_password};
+
+    fn setting(conn: &mut crate::store::conn::Conn) -> String {
+        let row = conn.query_opt("SHOW plan_cache_mode", &[]).unwrap();
+        row.unwrap().text(0).unwrap()
+    }
+
+    #[test]
+    fn postgres_reads_are_planned_with_their_values_also_after_a_reconnect() {
+        let Some(base) = std::env::var("VIGIE_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            println!("skipped: VIGIE_TEST_DATABASE_URL not set");
+            return;
+        };
+        let schema = format!("t_plan_{:016x}", getrandom::u64().unwrap());
+        let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .unwrap();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let dir = tempfile::tempdir().unwrap();
+        let log = DecisionLog::open(&DecisionLogConfig {
+            data_dir: dir.path().to_path_buf(),
+            database_url: Some(format!(
+                "{base}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
+            )),
+        })
+        .unwrap();
+        assert_eq!(setting(&mut log.reader()), "force_custom_plan");
+        assert_eq!(setting(&mut log.writer()), "auto");
+        // The server ends the sessions (a restart): the new reader is set up too.
+        admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&schema],
+            )
+            .unwrap();
+        let _ = log.reader().query_opt("SELECT 1", &[]);
+        assert_eq!(setting(&mut log.reader()), "force_custom_plan");
+        drop(log);
+        admin
+            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .unwrap();
+    }
 
     #[test]
     fn a_password_in_the_url_is_hidden() {

@@ -10,7 +10,8 @@ use crate::store::values::{Param, Row};
 use crate::time::UnixMillis;
 
 /// The columns of a decision row, in [`insert_params`] order.
-const DECISION_COLUMNS: &str = "trans_num, card_token, event_time, amount_cents, model_name,
+pub(super) const DECISION_COLUMNS: &str =
+    "trans_num, card_token, event_time, amount_cents, model_name,
     model_version, feature_schema_hash, score, review_threshold, block_threshold, decision,
     reason_codes, rules_fired, challenger_model, challenger_version, challenger_score,
     challenger_decision, degraded, latency_us, source, logged_at, record";
@@ -18,35 +19,12 @@ const DECISION_COLUMNS: &str = "trans_num, card_token, event_time, amount_cents,
 /// Parameters per decision row.
 pub(super) const DECISION_PARAMS: usize = 22;
 
-/// Decisions per `INSERT` statement on PostgreSQL: one round trip per 256
-/// (22 parameters each, well under the 65535 parameter limit).
-pub(super) const PG_INSERT_CHUNK: usize = 256;
-
 /// Inserts one decision, keeping the first decision of a known `trans_num`.
 pub(super) fn insert_decision_sql() -> String {
     format!(
         "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ({}) \
          ON CONFLICT (trans_num) DO NOTHING",
         placeholders(1, DECISION_PARAMS)
-    )
-}
-
-/// Inserts `rows` decisions in one statement, keeping the first decision of
-/// a known `trans_num` (or of one repeated in the statement), and returns
-/// the `trans_num` of each row inserted.
-pub(super) fn insert_decisions_sql(rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            format!(
-                "({})",
-                placeholders(r * DECISION_PARAMS + 1, DECISION_PARAMS)
-            )
-        })
-        .collect();
-    format!(
-        "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES {} \
-         ON CONFLICT (trans_num) DO NOTHING RETURNING trans_num",
-        values.join(", ")
     )
 }
 

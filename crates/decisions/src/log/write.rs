@@ -1,16 +1,19 @@
-//! Writing decisions and stream positions: one transaction per batch.
+//! Writing decisions and stream positions: one transaction per batch, or
+//! per group of batches.
 
 use std::collections::HashSet;
 
 use super::DecisionLog;
-use super::rows::{PG_INSERT_CHUNK, insert_decision_sql, insert_decisions_sql, insert_params};
+use super::pg_write::write_group;
+use super::rows::{insert_decision_sql, insert_params};
 use crate::error::{DecisionError, Result};
 use crate::record::{LoggedDecision, StreamPosition, WriteOutcome};
 use crate::store::conn::{BackendKind, Conn};
 use crate::store::values::Param;
 use crate::time::UnixMillis;
 
-/// Moves a consumer's position forward, never back.
+/// Moves a consumer's position forward, never back (SQLite; PostgreSQL:
+/// `pg_write.rs`).
 const UPSERT_POSITION: &str =
     "INSERT INTO stream_positions (consumer, partition, last_sequence, updated_at)
   VALUES ($1, $2, $3, $4)
@@ -32,34 +35,56 @@ impl DecisionLog {
         batch: &[LoggedDecision],
         position: Option<&StreamPosition>,
     ) -> Result<WriteOutcome> {
+        let mut outcomes = self.write_batches(&[(batch, position)])?;
+        Ok(outcomes.pop().unwrap_or_default())
+    }
+
+    /// [`Self::write_batch`] for several batches (typically several stream
+    /// partitions' batches) in ONE transaction: one commit, hence one disk
+    /// flush, for all of them. Either every batch's decisions and position
+    /// are durable, or nothing is. Returns one outcome per batch, in order;
+    /// a `trans_num` in two batches is inserted for the first.
+    pub fn write_batches(
+        &self,
+        batches: &[(&[LoggedDecision], Option<&StreamPosition>)],
+    ) -> Result<Vec<WriteOutcome>> {
         let logged_at = UnixMillis::now();
-        let rows = batch
+        let rows = batches
             .iter()
+            .flat_map(|(batch, _)| batch.iter())
             .map(|d| insert_params(d, logged_at))
             .collect::<Result<Vec<_>>>()?;
-        let position = position.map(position_params).transpose()?;
-        let backend = self.shared.backend;
-        let mut inserted = self.writer().write_tx(|c| {
-            let inserted = match backend {
-                BackendKind::Postgres => insert_returning(c, &rows)?,
-                BackendKind::Sqlite => insert_one_by_one(c, &rows)?,
-            };
-            if let Some(params) = &position {
-                c.execute(UPSERT_POSITION, params)?;
-            }
-            Ok(inserted)
-        })?;
-        let mut outcome = WriteOutcome::default();
-        for logged in batch {
-            let trans_num = logged.record.trans_num;
-            // `remove`: a trans_num repeated in the batch was inserted once.
-            if inserted.remove(&trans_num.to_string()) {
-                outcome.inserted.push(trans_num);
-            } else {
-                outcome.existing.push(trans_num);
-            }
-        }
-        Ok(outcome)
+        let positions = batches
+            .iter()
+            .filter_map(|(_, position)| position.map(position_params))
+            .collect::<Result<Vec<_>>>()?;
+        let mut inserted = match self.shared.backend {
+            // One statement: its own (implicit) transaction.
+            BackendKind::Postgres => write_group(&mut self.writer(), &rows, &positions)?,
+            BackendKind::Sqlite => self.writer().write_tx(|c| {
+                let inserted = insert_one_by_one(c, &rows)?;
+                for params in &positions {
+                    c.execute(UPSERT_POSITION, params)?;
+                }
+                Ok(inserted)
+            })?,
+        };
+        Ok(batches
+            .iter()
+            .map(|(batch, _)| {
+                let mut outcome = WriteOutcome::default();
+                for logged in *batch {
+                    let trans_num = logged.record.trans_num;
+                    // `remove`: a trans_num repeated was inserted once.
+                    if inserted.remove(&trans_num.to_string()) {
+                        outcome.inserted.push(trans_num);
+                    } else {
+                        outcome.existing.push(trans_num);
+                    }
+                }
+                outcome
+            })
+            .collect())
     }
 
     /// The last sequence logged for a consumer's partition.
@@ -70,19 +95,6 @@ impl DecisionLog {
         )?;
         row.map(|r| r.uint(0)).transpose()
     }
-}
-
-/// PostgreSQL: one multi-row `INSERT ... RETURNING` per 256 decisions (one
-/// round trip each); returns the `trans_num`s inserted.
-fn insert_returning(c: &mut Conn, rows: &[Vec<Param>]) -> Result<HashSet<String>> {
-    let mut inserted = HashSet::with_capacity(rows.len());
-    for chunk in rows.chunks(PG_INSERT_CHUNK) {
-        let params: Vec<Param> = chunk.iter().flatten().cloned().collect();
-        for row in c.query(&insert_decisions_sql(chunk.len()), &params)? {
-            inserted.insert(row.text(0)?);
-        }
-    }
-    Ok(inserted)
 }
 
 /// SQLite: one prepared single-row `INSERT` run per decision (no round trips

@@ -12,6 +12,10 @@ pub(crate) enum Param {
     Int(Option<i64>),
     Real(Option<f64>),
     Text(Option<String>),
+    /// Arrays: PostgreSQL only (`unnest`ed group writes).
+    IntArray(Vec<Option<i64>>),
+    RealArray(Vec<Option<f64>>),
+    TextArray(Vec<Option<String>>),
 }
 
 impl From<i64> for Param {
@@ -124,7 +128,13 @@ pub(super) fn sqlite_params(params: &[Param]) -> Vec<rusqlite::types::Value> {
             Param::Int(Some(v)) => Value::Integer(*v),
             Param::Real(Some(v)) => Value::Real(*v),
             Param::Text(Some(v)) => Value::Text(v.clone()),
-            Param::Int(None) | Param::Real(None) | Param::Text(None) => Value::Null,
+            // Arrays are never sent to SQLite.
+            Param::Int(None)
+            | Param::Real(None)
+            | Param::Text(None)
+            | Param::IntArray(_)
+            | Param::RealArray(_)
+            | Param::TextArray(_) => Value::Null,
         })
         .collect()
 }
@@ -148,6 +158,9 @@ pub(super) fn pg_params(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
             Param::Int(v) => v as &(dyn ToSql + Sync),
             Param::Real(v) => v as &(dyn ToSql + Sync),
             Param::Text(v) => v as &(dyn ToSql + Sync),
+            Param::IntArray(v) => v as &(dyn ToSql + Sync),
+            Param::RealArray(v) => v as &(dyn ToSql + Sync),
+            Param::TextArray(v) => v as &(dyn ToSql + Sync),
         })
         .collect()
 }

@@ -19,6 +19,8 @@ on_both_backends!(
     write_batch_is_idempotent_and_keeps_the_first_decision,
     the_stream_position_only_moves_forward,
     a_failing_batch_leaves_neither_decisions_nor_position,
+    several_batches_commit_together_with_their_positions,
+    a_failing_group_of_batches_leaves_nothing_of_any,
     get_many_and_contains_many_span_several_chunks,
     feedback_keeps_one_current_label_and_every_change,
     feedback_on_an_unknown_transaction_is_refused,
@@ -155,6 +157,74 @@ fn a_failing_batch_leaves_neither_decisions_nor_position(backend: Backend) {
     let outcome = log.write_batch(&batch, Some(&position)).unwrap();
     assert_eq!(outcome.inserted, ids);
     assert_eq!(log.stream_position("doomed", 0).unwrap(), Some(42));
+}
+
+fn several_batches_commit_together_with_their_positions(backend: Backend) {
+    let Some(t) = TestLog::new(backend) else {
+        return;
+    };
+    let log = t.open();
+    let at = |partition, sequence| StreamPosition {
+        consumer: "group".into(),
+        partition,
+        sequence,
+    };
+    let old = decisions(1, card());
+    log.write_batch(&old, Some(&at(0, 3))).unwrap();
+    let mut first = decisions(3, card());
+    first.push(old[0].clone());
+    let mut second = decisions(2, card());
+    // A trans_num in two batches of the group is inserted for the first.
+    second.push(first[0].clone());
+    let (p0, p1) = (at(0, 9), at(1, 4));
+    let outcomes = log
+        .write_batches(&[(&first, Some(&p0)), (&[], None), (&second, Some(&p1))])
+        .unwrap();
+    let ids = |ds: &[vigie_decisions::LoggedDecision]| {
+        ds.iter().map(|d| d.record.trans_num).collect::<Vec<_>>()
+    };
+    assert_eq!(outcomes.len(), 3);
+    assert_eq!(outcomes[0].inserted, ids(&first[..3]));
+    assert_eq!(outcomes[0].existing, ids(&old));
+    assert!(outcomes[1].inserted.is_empty() && outcomes[1].existing.is_empty());
+    assert_eq!(outcomes[2].inserted, ids(&second[..2]));
+    assert_eq!(outcomes[2].existing, ids(&first[..1]));
+    assert_eq!(log.count().unwrap(), 6);
+    assert_eq!(log.stream_position("group", 0).unwrap(), Some(9));
+    assert_eq!(log.stream_position("group", 1).unwrap(), Some(4));
+}
+
+fn a_failing_group_of_batches_leaves_nothing_of_any(backend: Backend) {
+    let Some(t) = TestLog::new(backend) else {
+        return;
+    };
+    let log = t.open();
+    let (create, drop) = t.failing_trigger("stream_positions", "NEW.consumer = 'doomed'");
+    t.raw_sql(&create);
+    let (healthy, doomed) = (decisions(4, card()), decisions(2, card()));
+    let fine = StreamPosition {
+        consumer: "fine".into(),
+        partition: 0,
+        sequence: 8,
+    };
+    let bad = StreamPosition {
+        consumer: "doomed".into(),
+        partition: 1,
+        sequence: 5,
+    };
+    let err = log
+        .write_batches(&[(&healthy, Some(&fine)), (&doomed, Some(&bad))])
+        .unwrap_err();
+    assert!(matches!(err, DecisionError::Database { .. }), "{err}");
+    assert_eq!(log.count().unwrap(), 0);
+    assert_eq!(log.stream_position("fine", 0).unwrap(), None);
+    t.raw_sql(&drop);
+    let outcomes = log
+        .write_batches(&[(&healthy, Some(&fine)), (&doomed, Some(&bad))])
+        .unwrap();
+    assert_eq!(outcomes[0].inserted.len() + outcomes[1].inserted.len(), 6);
+    assert_eq!(log.stream_position("fine", 0).unwrap(), Some(8));
+    assert_eq!(log.stream_position("doomed", 1).unwrap(), Some(5));
 }
 
 fn get_many_and_contains_many_span_several_chunks(backend: Backend) {

@@ -1,0 +1,147 @@
+//! PostgreSQL: a whole group of batches in ONE statement, hence one round
+//! trip and one implicit transaction (atomic: every decision and position,
+//! or nothing). The decisions travel as one array per column and are
+//! `unnest`ed; the positions likewise, upserted by a data-modifying `WITH`:
+//!
+//! ```sql
+//! WITH positions AS (INSERT INTO stream_positions ... SELECT * FROM unnest(...)
+//!                    ON CONFLICT (consumer, partition) DO UPDATE ...)
+//! INSERT INTO decisions (...) SELECT * FROM unnest($1::text[], ...)
+//! ON CONFLICT (trans_num) DO NOTHING RETURNING trans_num
+//! ```
+//!
+//! The statement's text does not depend on the number of rows, so it is
+//! prepared once per session (a `VALUES` list of N rows was one statement
+//! per N, and N × 22 parameters each). On a loaded machine every round
+//! trip waits for both processes to be scheduled: BEGIN, one INSERT per
+//! 256 rows, one upsert per position and COMMIT were the worker's bound.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
+
+use super::rows::{DECISION_COLUMNS, DECISION_PARAMS};
+use crate::error::{DecisionError, Result};
+use crate::store::conn::Conn;
+use crate::store::values::Param;
+
+/// The SQL type of each decision column, in `insert_params` order.
+const DECISION_TYPES: [&str; DECISION_PARAMS] = [
+    "text", "text", "bigint", "bigint", "text", "bigint", "text", "float8", "float8", "float8",
+    "text", "text", "text", "text", "bigint", "float8", "text", "bigint", "bigint", "text",
+    "bigint", "text",
+];
+
+/// The group statement (see the module documentation).
+fn group_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        let arrays: Vec<String> = DECISION_TYPES
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| format!("${}::{ty}[]", i + 1))
+            .collect();
+        let p = DECISION_PARAMS;
+        format!(
+            "WITH positions AS (
+               INSERT INTO stream_positions (consumer, partition, last_sequence, updated_at)
+               SELECT * FROM unnest(${}::text[], ${}::bigint[], ${}::bigint[], ${}::bigint[])
+               ON CONFLICT (consumer, partition) DO UPDATE SET
+                 last_sequence = CASE WHEN excluded.last_sequence > stream_positions.last_sequence
+                                      THEN excluded.last_sequence ELSE stream_positions.last_sequence END,
+                 updated_at = excluded.updated_at)
+             INSERT INTO decisions ({DECISION_COLUMNS}) SELECT * FROM unnest({})
+             ON CONFLICT (trans_num) DO NOTHING RETURNING trans_num",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            arrays.join(", ")
+        )
+    })
+}
+
+/// Writes `rows` (each from `insert_params`) and `positions` (each from
+/// `position_params`) in one statement; returns the `trans_num`s inserted.
+pub(super) fn write_group(
+    c: &mut Conn,
+    rows: &[Vec<Param>],
+    positions: &[Vec<Param>],
+) -> Result<HashSet<String>> {
+    let mut params: Vec<Param> = (0..DECISION_PARAMS)
+        .map(|column| to_array(rows.iter().map(|r| &r[column]), DECISION_TYPES[column]))
+        .collect::<Result<_>>()?;
+    // One upsert per (consumer, partition): the furthest position wins (a
+    // key twice in one `DO UPDATE` is an error).
+    let mut furthest: BTreeMap<(String, i64), (i64, i64)> = BTreeMap::new();
+    for position in positions {
+        if let [
+            Param::Text(Some(consumer)),
+            Param::Int(Some(partition)),
+            Param::Int(Some(sequence)),
+            Param::Int(Some(at)),
+        ] = position.as_slice()
+        {
+            let entry = furthest
+                .entry((consumer.clone(), *partition))
+                .or_insert((*sequence, *at));
+            *entry = ((*sequence).max(entry.0), *at);
+        } else {
+            return Err(mixed("position"));
+        }
+    }
+    params.push(Param::TextArray(
+        furthest.keys().map(|(c, _)| Some(c.clone())).collect(),
+    ));
+    params.push(Param::IntArray(
+        furthest.keys().map(|(_, p)| Some(*p)).collect(),
+    ));
+    params.push(Param::IntArray(
+        furthest.values().map(|(s, _)| Some(*s)).collect(),
+    ));
+    params.push(Param::IntArray(
+        furthest.values().map(|(_, at)| Some(*at)).collect(),
+    ));
+    let mut inserted = HashSet::with_capacity(rows.len());
+    for row in c.query(group_sql(), &params)? {
+        inserted.insert(row.text(0)?);
+    }
+    Ok(inserted)
+}
+
+/// One column's values as an array parameter of SQL type `ty`.
+fn to_array<'a>(values: impl Iterator<Item = &'a Param>, ty: &str) -> Result<Param> {
+    let column = || mixed("decision column");
+    Ok(match ty {
+        "text" => Param::TextArray(
+            values
+                .map(|v| match v {
+                    Param::Text(t) => Ok(t.clone()),
+                    _ => Err(column()),
+                })
+                .collect::<Result<_>>()?,
+        ),
+        "bigint" => Param::IntArray(
+            values
+                .map(|v| match v {
+                    Param::Int(i) => Ok(*i),
+                    _ => Err(column()),
+                })
+                .collect::<Result<_>>()?,
+        ),
+        _ => Param::RealArray(
+            values
+                .map(|v| match v {
+                    Param::Real(r) => Ok(*r),
+                    _ => Err(column()),
+                })
+                .collect::<Result<_>>()?,
+        ),
+    })
+}
+
+fn mixed(what: &'static str) -> DecisionError {
+    DecisionError::Database {
+        backend: "postgres",
+        message: format!("{what}: a value of an unexpected type (a bug)"),
+    }
+}
