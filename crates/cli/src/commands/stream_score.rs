@@ -89,8 +89,9 @@ pub struct ScoreArgs {
     #[arg(long, default_value_t = 1)]
     pub replicas: usize,
     /// Decision-log handles on PostgreSQL (partitions share them out; each
-    /// holds a writer and a reader connection). One on SQLite. More than one
-    /// stalled in a release benchmark: keep 1 until that is understood.
+    /// has a writer and a reader connection and one group-commit thread that
+    /// writes every waiting partition batch in one transaction). One on
+    /// SQLite.
     #[arg(long, default_value_t = 1)]
     pub db_connections: usize,
     /// Serve Prometheus metrics on http://ADDR/metrics.
