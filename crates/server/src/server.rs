@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -74,6 +75,13 @@ pub async fn spawn(config: ServerConfig, services: Services) -> Result<ServerHan
     let task_state = state.clone();
     let task = tokio::spawn(async move {
         let mut stopped = stopped;
+        // TCP_NODELAY: an answer is one write; never hold it back waiting
+        // for the client's ACK of the previous one (Nagle).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
+        });
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = stopped.wait_for(|s| *s).await;

@@ -13,6 +13,11 @@
 //! flush finds the first decision (look in `pending` first, then in the
 //! log: a decision leaves `pending` only once it is durable).
 //!
+//! The worker thread is woken only when it has something to do: when a
+//! decision arrives while it is idle, when a full batch is waiting, for a
+//! flush or a shutdown. While a batch is open it sleeps until the batch's
+//! deadline, so a busy server pays no thread wake-up per decision.
+//!
 //! On a database error the batch is kept and retried with exponential
 //! backoff (up to `max_backoff`); meanwhile new decisions wait in the queue,
 //! which is what bounds the memory. [`BatchWriter::health`] reports the
@@ -25,10 +30,10 @@ mod worker;
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
-use std::thread::JoinHandle;
+use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
 
 use vigie_engine::DecisionRecord;
@@ -76,6 +81,17 @@ struct Shared {
     /// Set by `shutdown`: the worker gives up a failing batch after
     /// `shutdown_attempts`.
     stopping: AtomicBool,
+    /// Wake-up protocol (see [`BatchWriter::submit`]): decisions sent and
+    /// not yet taken by the worker (signed: the worker may take one before
+    /// its sender counts it).
+    queued: AtomicI64,
+    /// The worker has no open batch and is about to sleep (or sleeps)
+    /// until woken.
+    idle: AtomicBool,
+    /// Decisions in the worker's open batch when it went to sleep.
+    batch_len: AtomicUsize,
+    /// Wake the worker once this many decisions wait.
+    max_batch: usize,
 }
 
 impl Shared {
@@ -99,6 +115,8 @@ struct Handle {
     /// accepted decision is ahead of the shutdown command in the queue.
     open: RwLock<bool>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The worker thread, to wake it.
+    worker: Thread,
 }
 
 impl Drop for Handle {
@@ -107,6 +125,9 @@ impl Drop for Handle {
     /// forever in a detached thread.
     fn drop(&mut self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
+        // The channel closes right after this; an idle worker notices it
+        // at its next periodic check (`IDLE_RECHECK`).
+        self.worker.unpark();
     }
 }
 
@@ -132,6 +153,10 @@ impl BatchWriter {
             pending: Mutex::new(HashMap::new()),
             counters: Counters::default(),
             stopping: AtomicBool::new(false),
+            queued: AtomicI64::new(0),
+            idle: AtomicBool::new(false),
+            batch_len: AtomicUsize::new(0),
+            max_batch: options.max_batch,
         });
         let worker = Worker::new(log.clone(), options, Arc::clone(&shared), receiver);
         let thread = std::thread::Builder::new()
@@ -146,6 +171,7 @@ impl BatchWriter {
                 log,
                 sender,
                 open: RwLock::new(true),
+                worker: thread.thread().clone(),
                 thread: Mutex::new(Some(thread)),
             }),
         })
@@ -180,6 +206,18 @@ impl BatchWriter {
         {
             Ok(()) => {
                 Counters::add(&shared.counters.queue_depth, 1);
+                // Wake the worker only when it is idle or a full batch
+                // waits; otherwise it is asleep until its open batch's
+                // deadline and takes this decision then. SeqCst on `queued`
+                // and `idle` (the worker stores `idle` then reads `queued`):
+                // either the worker sees this decision before sleeping, or
+                // this sees it idle and wakes it.
+                let queued = shared.queued.fetch_add(1, Ordering::SeqCst) + 1;
+                let waiting =
+                    usize::try_from(queued).unwrap_or(0) + shared.batch_len.load(Ordering::SeqCst);
+                if shared.idle.load(Ordering::SeqCst) || waiting >= shared.max_batch {
+                    self.handle.worker.unpark();
+                }
                 Ok(())
             }
             Err(refused) => {
@@ -227,10 +265,14 @@ impl BatchWriter {
             if !*open {
                 return Err(stopped());
             }
+            // Woken before and after: a full queue only drains once the
+            // worker runs.
+            self.handle.worker.unpark();
             self.handle
                 .sender
                 .send(Command::Flush(reply))
                 .map_err(|_| stopped())?;
+            self.handle.worker.unpark();
         }
         match answer.recv() {
             Ok(Ok(())) => Ok(()),
@@ -265,7 +307,9 @@ impl BatchWriter {
                 *open = false;
                 self.handle.shared.stopping.store(true, Ordering::SeqCst);
                 // Blocking is fine here: the worker is draining the queue.
+                self.handle.worker.unpark();
                 let _ = self.handle.sender.send(Command::Shutdown);
+                self.handle.worker.unpark();
             }
         }
         let thread = self

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 use std::time::{Duration, Instant};
 
 use super::stats::{Counters, WriterHealth};
@@ -13,6 +13,10 @@ use crate::record::LoggedDecision;
 
 /// The first wait after a failed write.
 const FIRST_BACKOFF: Duration = Duration::from_millis(20);
+
+/// How long an idle worker sleeps before checking on its own whether every
+/// handle is gone (a wake-up normally comes first).
+const IDLE_RECHECK: Duration = Duration::from_millis(100);
 
 /// What the handles send to the worker.
 pub(super) enum Command {
@@ -63,21 +67,49 @@ impl Worker {
     }
 
     /// Runs until shut down (or every handle is dropped), then drains.
+    ///
+    /// Sleeps (parks) between rounds: until the open batch's deadline, or,
+    /// with no open batch, until a submitter wakes it (see
+    /// [`super::BatchWriter::submit`]) or [`IDLE_RECHECK`] passes.
     pub(super) fn run(mut self) {
-        loop {
-            let next = match self.deadline {
-                None => self
-                    .receiver
-                    .recv()
-                    .map_err(|_| RecvTimeoutError::Disconnected),
-                Some(deadline) => self
-                    .receiver
-                    .recv_timeout(deadline.saturating_duration_since(Instant::now())),
-            };
-            match next {
-                Ok(Command::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
-                Ok(command) => self.handle(command),
-                Err(RecvTimeoutError::Timeout) => self.write(),
+        'run: loop {
+            // Take everything queued.
+            loop {
+                match self.receiver.try_recv() {
+                    Ok(Command::Shutdown) | Err(TryRecvError::Disconnected) => break 'run,
+                    Ok(command) => self.handle(command),
+                    Err(TryRecvError::Empty) => break,
+                }
+            }
+            match self.deadline {
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        self.write();
+                        continue;
+                    }
+                    self.shared
+                        .batch_len
+                        .store(self.batch.len(), Ordering::SeqCst);
+                    // Submitters read `batch_len` after counting their
+                    // decision: either they saw this batch's size, or this
+                    // sees their decisions (then no sleep).
+                    let queued =
+                        usize::try_from(self.shared.queued.load(Ordering::SeqCst)).unwrap_or(0);
+                    if queued + self.batch.len() < self.options.max_batch {
+                        std::thread::park_timeout(deadline - now);
+                    }
+                }
+                None => {
+                    self.shared.batch_len.store(0, Ordering::SeqCst);
+                    self.shared.idle.store(true, Ordering::SeqCst);
+                    // A decision sent before `idle` was visible was not
+                    // followed by a wake-up: look once more before sleeping.
+                    if self.shared.queued.load(Ordering::SeqCst) <= 0 {
+                        std::thread::park_timeout(IDLE_RECHECK);
+                    }
+                    self.shared.idle.store(false, Ordering::SeqCst);
+                }
             }
         }
         // Shutting down: whatever was accepted before is still queued.
@@ -99,6 +131,7 @@ impl Worker {
                     .counters
                     .queue_depth
                     .fetch_sub(1, Ordering::Relaxed);
+                self.shared.queued.fetch_sub(1, Ordering::SeqCst);
                 if self.batch.is_empty() {
                     self.deadline = Some(Instant::now() + self.options.max_delay);
                 }

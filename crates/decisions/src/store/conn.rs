@@ -101,7 +101,8 @@ impl std::fmt::Debug for Conn {
 
 impl Conn {
     /// Opens (creating if needed) a SQLite database file with WAL journaling,
-    /// `synchronous=FULL`, foreign keys, `secure_delete` and a busy timeout.
+    /// `synchronous=FULL`, foreign keys, `secure_delete`, a 32 MiB page
+    /// cache, a 4,000-page WAL checkpoint interval and a busy timeout.
     pub(crate) fn open_sqlite(path: &std::path::Path) -> Result<Self> {
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
@@ -113,8 +114,17 @@ impl Conn {
         }
         // secure_delete: erased rows are overwritten with zeros, not left
         // in free pages (GDPR erasure, see `log/erase.rs`).
+        // cache_size (KiB when negative): the decision log's indexes are
+        // keyed by random trans_nums and card tokens, so with SQLite's 2 MB
+        // default every insert and lookup read pages back from the OS
+        // (measured: pread was 4 % of a serving process's CPU).
+        // wal_autocheckpoint: the same hot index pages are rewritten by
+        // every batch; checkpointing every 4,000 pages (16 MB of WAL)
+        // instead of 1,000 copies each page back to the database file
+        // less often (durability is unchanged: commits still fsync the WAL).
         conn.execute_batch(
-            "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
+            "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; \
+             PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=4000;",
         )?;
         Ok(Self::Sqlite(conn))
     }
