@@ -144,7 +144,7 @@ pub fn prepare(cli: &Cli, args: &ServeArgs) -> Result<Prepared> {
     }
     let tokenizer = Tokenizer::new(&keys::load_or_create(&data_dir)?);
     let log = open_log(cli, &args.log)?;
-    let writer = BatchWriter::start(log.clone(), writer_options())?;
+    let writer = BatchWriter::start(log.clone(), BatchWriterOptions::default())?;
     let key_store = KeyStore::new(&log, KEY_CACHE_TTL);
     let auth = if args.no_auth {
         AuthMode::Disabled
@@ -189,20 +189,6 @@ pub fn prepare(cli: &Cli, args: &ServeArgs) -> Result<Prepared> {
         services,
         writer,
     })
-}
-
-/// The decision-log writer of the HTTP service: one SQLite commit (one
-/// fsync of the WAL) every 20 ms at most instead of every 5 ms. At 5,000
-/// decisions/s that is about 100 decisions per commit instead of 25: a
-/// quarter of the commits, fsyncs and index-page rewrites. A decision is
-/// answered from the writer's queue until it is durable, and a graceful
-/// stop still flushes everything.
-pub fn writer_options() -> BatchWriterOptions {
-    BatchWriterOptions {
-        max_delay: Duration::from_millis(20),
-        max_batch: 1024,
-        ..BatchWriterOptions::default()
-    }
 }
 
 /// The newest `*.state` file in `dir`, if any.
