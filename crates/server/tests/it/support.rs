@@ -347,21 +347,8 @@ pub fn call(
 /// A card number with a valid Luhn digit, distinct per `n`.
 pub fn card_number(n: u64) -> String {
     let body = format!("4{:014}", n % 100_000_000_000_000);
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 0 {
-                let x = d * 2;
-                if x > 9 { x - 9 } else { x }
-            } else {
-                d
-            }
-        })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
+    let card = vigie_types::CardNumber::with_check_digit(body.as_bytes()).expect("15 digits");
+    String::from_utf8(card.expose_digits().to_vec()).expect("ASCII digits")
 }
 
 /// A trans_num no other test uses.
