@@ -21,14 +21,14 @@
 //! A card state can never hold a transaction without a logged decision,
 //! because states are written only after the commit.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
 use vigie_decisions::{DecisionLog, DecisionSource, LoggedDecision, StreamPosition};
 use vigie_engine::{Engine, Scored};
 use vigie_stream::RedisStateStore;
-use vigie_types::{CardToken, TransNum, Transaction};
+use vigie_types::{CardMap, CardToken, TransNum, Transaction};
 
 use crate::commit::Committer;
 use crate::error::{Result, WorkerError};
@@ -86,7 +86,7 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
     let started = Instant::now();
 
     let mut cards: Vec<CardToken> = Vec::new();
-    let mut slot: HashMap<CardToken, usize> = HashMap::new();
+    let mut slot: CardMap<usize> = CardMap::default();
     for item in items {
         slot.entry(item.txn.card).or_insert_with(|| {
             cards.push(item.txn.card);

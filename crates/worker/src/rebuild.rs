@@ -16,7 +16,6 @@
 //! default); a card whose history is older restarts from the retained part.
 //! Workers do not score while the rebuild runs (they are all degraded).
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
@@ -24,7 +23,7 @@ use futures_util::StreamExt;
 use vigie_features::CardState;
 use vigie_stream::nats::{acknowledged_floor, decode_tx};
 use vigie_stream::{StreamError, WarmReport};
-use vigie_types::CardToken;
+use vigie_types::CardMap;
 
 use crate::error::{Result, WorkerError};
 use crate::partition::Shared;
@@ -40,7 +39,7 @@ pub(crate) async fn rebuild(shared: &Shared) -> Result<WarmReport> {
         .get_stream(&topology.tx_stream)
         .await
         .map_err(|e| nats(format!("looking up stream {}", topology.tx_stream), e))?;
-    let mut states: HashMap<CardToken, CardState> = HashMap::new();
+    let mut states: CardMap<CardState> = CardMap::default();
     let mut replayed = 0u64;
     for partition in 0..topology.partitions {
         let name = shared.config.consumer.durable_name(partition);
