@@ -44,6 +44,12 @@ struct Windows {
 /// Scans the events at or before `t` and younger than 30 days. An event is
 /// in a window of length `w` when `t - w < time <= t`; events later than `t`
 /// (only possible when transactions arrive out of order) are not history.
+///
+/// The events are sorted by time, so going backwards the windows close one
+/// after the other: the pass runs in phases, each doing only what its ages
+/// still need. The last 24 hours (a handful of events) get the full work;
+/// older events only add to the 7- and 30-day counts, sums and maximum.
+/// Sums are integer cents, so the result does not depend on the order.
 fn scan(state: &CardState, t: i64) -> Windows {
     let mut w = Windows {
         counts: [0; 5],
@@ -54,41 +60,52 @@ fn scan(state: &CardState, t: i64) -> Windows {
         distinct_merchants_24h: 0,
         prev: None,
     };
+    let mut events = state
+        .recent
+        .iter()
+        .rev()
+        .skip_while(|e| e.time > t)
+        .peekable();
+    w.prev = events
+        .peek()
+        .filter(|e| t - e.time < RETENTION_SECS)
+        .map(|e| (t - e.time, e.lat, e.lon));
     // Merchants of the last 24 hours: on the stack for the usual handful,
     // on the heap for a burst (card testing can make hundreds).
     let mut merchants = [0u32; 64];
     let mut n_merchants = 0;
     let mut burst: Vec<u32> = Vec::new();
-    for e in state.recent.iter().rev() {
+    while let Some(e) = events.next_if(|e| t - e.time < WINDOWS[DAY]) {
         let age = t - e.time;
-        if age < 0 {
-            continue;
-        }
-        if age >= RETENTION_SECS {
-            break;
-        }
-        if w.prev.is_none() {
-            w.prev = Some((age, e.lat, e.lon));
-        }
-        for (i, &window) in WINDOWS.iter().enumerate() {
-            if age < window {
+        for i in 0..DAY {
+            if age < WINDOWS[i] {
                 w.counts[i] += 1;
                 w.sums_cents[i] += u64::from(e.amount_cents);
             }
         }
+        w.counts[DAY] += 1;
+        w.sums_cents[DAY] += u64::from(e.amount_cents);
         w.max_cents_30d = w.max_cents_30d.max(e.amount_cents);
-        if age < WINDOWS[DAY] {
-            w.night_24h += u32::from(e.night);
-            w.categories_24h |= 1 << e.category;
-            if n_merchants < merchants.len() {
-                merchants[n_merchants] = e.merchant;
-                n_merchants += 1;
-            } else {
-                if burst.is_empty() {
-                    burst.extend_from_slice(&merchants);
-                }
-                burst.push(e.merchant);
+        w.night_24h += u32::from(e.night);
+        w.categories_24h |= 1 << e.category;
+        if n_merchants < merchants.len() {
+            merchants[n_merchants] = e.merchant;
+            n_merchants += 1;
+        } else {
+            if burst.is_empty() {
+                burst.extend_from_slice(&merchants);
             }
+            burst.push(e.merchant);
+        }
+    }
+    // The longer windows contain the shorter ones.
+    for i in DAY + 1..WINDOWS.len() {
+        w.counts[i] = w.counts[i - 1];
+        w.sums_cents[i] = w.sums_cents[i - 1];
+        while let Some(e) = events.next_if(|e| t - e.time < WINDOWS[i]) {
+            w.counts[i] += 1;
+            w.sums_cents[i] += u64::from(e.amount_cents);
+            w.max_cents_30d = w.max_cents_30d.max(e.amount_cents);
         }
     }
     let merchants = if burst.is_empty() {
