@@ -74,9 +74,13 @@ fn message_type(schema: &FeatureSchema) -> String {
     m
 }
 
+/// One row group's values, column by column. `trans_num`s are written as
+/// text into one buffer (one allocation per row group, not per row) and cut
+/// into values at flush.
 #[derive(Default)]
 struct Columns {
-    trans_num: Vec<ByteArray>,
+    trans_num_text: Vec<u8>,
+    trans_num_ends: Vec<usize>,
     event_time: Vec<i64>,
     card: Vec<ByteArray>,
     amount_cents: Vec<i64>,
@@ -94,6 +98,57 @@ pub struct FeatureWriter {
     cards: CardMap<ByteArray>,
     path: PathBuf,
     rows: u64,
+}
+
+impl Columns {
+    fn with_capacity(rows: usize) -> Self {
+        Self {
+            trans_num_text: Vec::with_capacity(rows * 32),
+            trans_num_ends: Vec::with_capacity(rows),
+            event_time: Vec::with_capacity(rows),
+            card: Vec::with_capacity(rows),
+            amount_cents: Vec::with_capacity(rows),
+            label: Vec::with_capacity(rows),
+            label_def: Vec::with_capacity(rows),
+            scenario: Vec::new(),
+            scenario_def: Vec::with_capacity(rows),
+            features: (0..FEATURE_COUNT)
+                .map(|_| Vec::with_capacity(rows))
+                .collect(),
+        }
+    }
+
+    /// Empties every column, keeping the buffers.
+    fn clear(&mut self) {
+        self.trans_num_text.clear();
+        self.trans_num_ends.clear();
+        self.event_time.clear();
+        self.card.clear();
+        self.amount_cents.clear();
+        self.label.clear();
+        self.label_def.clear();
+        self.scenario.clear();
+        self.scenario_def.clear();
+        self.features.iter_mut().for_each(Vec::clear);
+    }
+
+    /// The `trans_num` values, sharing the text buffer (which starts anew).
+    fn trans_nums(&mut self) -> Vec<ByteArray> {
+        let rows = self.trans_num_ends.len();
+        let text = bytes::Bytes::from(std::mem::replace(
+            &mut self.trans_num_text,
+            Vec::with_capacity(rows * 32),
+        ));
+        let mut start = 0;
+        self.trans_num_ends
+            .iter()
+            .map(|&end| {
+                let value = ByteArray::from(text.slice(start..end));
+                start = end;
+                value
+            })
+            .collect()
+    }
 }
 
 impl FeatureWriter {
@@ -143,10 +198,7 @@ impl FeatureWriter {
         let writer = SerializedFileWriter::new(file, message, Arc::new(props)).map_err(pq)?;
         Ok(Self {
             writer,
-            columns: Columns {
-                features: vec![Vec::new(); FEATURE_COUNT],
-                ..Columns::default()
-            },
+            columns: Columns::with_capacity(ROW_GROUP_ROWS),
             cards: CardMap::default(),
             path: path.to_path_buf(),
             rows: 0,
@@ -167,9 +219,8 @@ impl FeatureWriter {
     fn push(&mut self, row: &FeatureRow) {
         let c = &mut self.columns;
         let t = &row.txn.txn;
-        let mut id = Vec::with_capacity(32);
-        t.trans_num.write_to(&mut id);
-        c.trans_num.push(ByteArray::from(id));
+        t.trans_num.write_to(&mut c.trans_num_text);
+        c.trans_num_ends.push(c.trans_num_text.len());
         c.event_time.push(t.event_time.micros());
         let card = self.cards.entry(t.card).or_insert_with(|| {
             let mut text = Vec::with_capacity(CardToken::TEXT_LEN);
@@ -201,32 +252,31 @@ impl FeatureWriter {
         if self.columns.event_time.is_empty() {
             return Ok(());
         }
-        let columns = std::mem::replace(
-            &mut self.columns,
-            Columns {
-                features: vec![Vec::new(); FEATURE_COUNT],
-                ..Columns::default()
-            },
-        );
+        // The buffers are reused from one row group to the next: fresh ones
+        // cost page faults on every group.
+        let mut columns = std::mem::take(&mut self.columns);
         self.rows += columns.event_time.len() as u64;
         if self.cards.len() > 1 << 20 {
             self.cards.clear();
         }
-        self.write_row_group(&columns)
-            .map_err(|source| FeatureError::Parquet {
-                path: self.path.clone(),
-                source,
-            })
+        let written = self.write_row_group(&mut columns);
+        columns.clear();
+        self.columns = columns;
+        written.map_err(|source| FeatureError::Parquet {
+            path: self.path.clone(),
+            source,
+        })
     }
 
-    fn write_row_group(&mut self, c: &Columns) -> std::result::Result<(), ParquetError> {
+    fn write_row_group(&mut self, c: &mut Columns) -> std::result::Result<(), ParquetError> {
+        let trans_nums = c.trans_nums();
         let mut rg = self.writer.next_row_group()?;
         let mut index = 0;
         while let Some(mut col) = rg.next_column()? {
             match index {
                 0 => col
                     .typed::<ByteArrayType>()
-                    .write_batch(&c.trans_num, None, None)?,
+                    .write_batch(&trans_nums, None, None)?,
                 1 => col
                     .typed::<Int64Type>()
                     .write_batch(&c.event_time, None, None)?,

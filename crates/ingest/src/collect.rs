@@ -3,6 +3,7 @@
 //! thread. Per-record work is done by the parsing threads; what is left here
 //! is one map lookup and a few counters per record.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::Receiver;
 
@@ -121,9 +122,14 @@ impl Collector {
     ) -> Result<(), Problem> {
         let value = id.as_u128();
         let key = [(value >> 64) as u64, value as u64];
-        let Some(&first) = self.seen.get(&key) else {
-            self.seen.insert(key, fingerprint);
-            return Ok(());
+        // One probe (the table is larger than the caches: each probe is a
+        // cache miss), not a lookup then an insert.
+        let first = match self.seen.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(fingerprint);
+                return Ok(());
+            }
+            Entry::Occupied(slot) => *slot.get(),
         };
         if first == fingerprint {
             summary.duplicates += 1;

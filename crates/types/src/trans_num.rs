@@ -13,6 +13,25 @@ use crate::error::{ValueError, ValueErrorKind, excerpt};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TransNum(u128);
 
+/// Marks a byte that is not a hex digit in [`NIBBLE`].
+const NOT_HEX: u8 = 0x10;
+
+/// Hex digit value of every byte, or [`NOT_HEX`].
+static NIBBLE: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            c @ b'0'..=b'9' => c - b'0',
+            c @ b'a'..=b'f' => c - b'a' + 10,
+            c @ b'A'..=b'F' => c - b'A' + 10,
+            _ => NOT_HEX,
+        };
+        b += 1;
+    }
+    table
+};
+
 impl TransNum {
     /// Builds an identifier from its 128-bit value.
     pub const fn from_u128(value: u128) -> Self {
@@ -39,20 +58,19 @@ impl TransNum {
                 ),
             ));
         }
-        let mut value: u128 = 0;
+        // A table lookup per character, checked once at the end: branching
+        // on digit-or-letter mispredicts on random hex.
+        let (mut value, mut invalid) = (0u128, 0u8);
         for &b in raw {
-            let nibble = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                b'A'..=b'F' => b - b'A' + 10,
-                _ => {
-                    return Err(ValueError::new(
-                        ValueErrorKind::Format,
-                        format!("trans_num '{}' is not hexadecimal", excerpt(raw)),
-                    ));
-                }
-            };
-            value = value << 4 | u128::from(nibble);
+            let nibble = NIBBLE[usize::from(b)];
+            invalid |= nibble;
+            value = value << 4 | u128::from(nibble & 0xf);
+        }
+        if invalid & NOT_HEX != 0 {
+            return Err(ValueError::new(
+                ValueErrorKind::Format,
+                format!("trans_num '{}' is not hexadecimal", excerpt(raw)),
+            ));
         }
         Ok(Self(value))
     }
@@ -60,9 +78,11 @@ impl TransNum {
     /// Appends the 32 lower-case hex characters to `out`.
     pub fn write_to(self, out: &mut Vec<u8>) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        for shift in (0..32).rev() {
-            out.push(HEX[((self.0 >> (shift * 4)) & 0xf) as usize]);
+        let mut text = [0u8; 32];
+        for (i, c) in text.iter_mut().enumerate() {
+            *c = HEX[((self.0 >> ((31 - i) * 4)) & 0xf) as usize];
         }
+        out.extend_from_slice(&text);
     }
 }
 
@@ -121,6 +141,22 @@ mod tests {
             t.write_to(&mut out);
             prop_assert_eq!(String::from_utf8(out.clone()).unwrap(), t.to_string());
             prop_assert_eq!(TransNum::parse(&out).unwrap(), t);
+        }
+
+        /// Any 32 bytes parse exactly when they are all hex digits, to the
+        /// value the standard library reads.
+        #[test]
+        fn parse_agrees_with_from_str_radix(
+            bytes in proptest::collection::vec(
+                prop_oneof![8 => proptest::sample::select(b"0123456789abcdefABCDEF".to_vec()), 1 => any::<u8>()],
+                32,
+            ),
+        ) {
+            let expected = std::str::from_utf8(&bytes)
+                .ok()
+                .filter(|text| text.bytes().all(|b| b.is_ascii_hexdigit()))
+                .and_then(|text| u128::from_str_radix(text, 16).ok());
+            prop_assert_eq!(TransNum::parse(&bytes).ok().map(TransNum::as_u128), expected);
         }
     }
 }
