@@ -79,8 +79,9 @@ impl TransNum {
     pub fn write_to(self, out: &mut Vec<u8>) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut text = [0u8; 32];
-        for (i, c) in text.iter_mut().enumerate() {
-            *c = HEX[((self.0 >> ((31 - i) * 4)) & 0xf) as usize];
+        for (pair, byte) in text.chunks_exact_mut(2).zip(self.0.to_be_bytes()) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0xf)];
         }
         out.extend_from_slice(&text);
     }
