@@ -77,8 +77,8 @@ fn scan(state: &CardState, t: i64) -> Windows {
     let mut burst: Vec<u32> = Vec::new();
     while let Some(e) = events.next_if(|e| t - e.time < WINDOWS[DAY]) {
         let age = t - e.time;
-        for i in 0..DAY {
-            if age < WINDOWS[i] {
+        for (i, &window) in WINDOWS.iter().enumerate().take(DAY) {
+            if age < window {
                 w.counts[i] += 1;
                 w.sums_cents[i] += u64::from(e.amount_cents);
             }
@@ -99,10 +99,10 @@ fn scan(state: &CardState, t: i64) -> Windows {
         }
     }
     // The longer windows contain the shorter ones.
-    for i in DAY + 1..WINDOWS.len() {
+    for (i, &window) in WINDOWS.iter().enumerate().skip(DAY + 1) {
         w.counts[i] = w.counts[i - 1];
         w.sums_cents[i] = w.sums_cents[i - 1];
-        while let Some(e) = events.next_if(|e| t - e.time < WINDOWS[i]) {
+        while let Some(e) = events.next_if(|e| t - e.time < window) {
             w.counts[i] += 1;
             w.sums_cents[i] += u64::from(e.amount_cents);
             w.max_cents_30d = w.max_cents_30d.max(e.amount_cents);

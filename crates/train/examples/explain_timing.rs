@@ -3,24 +3,18 @@
 //!
 //! cargo run --release -p vigie-train --example explain_timing -- MODEL.vmodel FEATURES.parquet
 
+mod common;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let bytes = std::fs::read(&args[1])?;
-    let artifact = vigie_model::ModelArtifact::decode(&bytes, None)?;
-    let table = vigie_features::FeatureTable::read(std::path::Path::new(&args[2]))?;
-    let mut full = vec![0f32; table.features.len()];
-    let mut row = Vec::new();
+    let (artifact, rows) = common::model_and_rows(&args[1], &args[2], 5_000)?;
     let (mut predict, mut explain) = (Vec::new(), Vec::new());
-    for i in (0..table.len()).step_by(table.len() / 5_000) {
-        for (f, column) in table.features.iter().enumerate() {
-            full[f] = column[i];
-        }
-        artifact.select(&full, &mut row);
+    for row in &rows {
         let t = std::time::Instant::now();
-        std::hint::black_box(artifact.model.predict_proba(&row));
+        std::hint::black_box(artifact.model.predict_proba(row));
         predict.push(t.elapsed().as_secs_f64() * 1e6);
         let t = std::time::Instant::now();
-        std::hint::black_box(artifact.model.explain(&row));
+        std::hint::black_box(artifact.model.explain(row));
         explain.push(t.elapsed().as_secs_f64() * 1e6);
     }
     for (name, mut v) in [("predict", predict), ("explain", explain)] {

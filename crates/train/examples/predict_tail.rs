@@ -6,24 +6,11 @@
 
 use std::time::Instant;
 
+mod common;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let bytes = std::fs::read(&args[1])?;
-    let artifact = vigie_model::ModelArtifact::decode(&bytes, None)?;
-    let table = vigie_features::FeatureTable::read(std::path::Path::new(&args[2]))?;
-    let mut full = vec![0f32; table.features.len()];
-    let rows: Vec<Vec<f32>> = (0..table.len())
-        .step_by((table.len() / 20_000).max(1))
-        .take(20_000)
-        .map(|i| {
-            for (f, column) in table.features.iter().enumerate() {
-                full[f] = column[i];
-            }
-            let mut row = Vec::new();
-            artifact.select(&full, &mut row);
-            row
-        })
-        .collect();
+    let (artifact, rows) = common::model_and_rows(&args[1], &args[2], 20_000)?;
     let passes: Vec<Vec<f64>> = (0..5)
         .map(|_| {
             rows.iter()
