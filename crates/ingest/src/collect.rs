@@ -7,11 +7,11 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::Receiver;
 
-use vigie_types::{Label, LabeledTransaction, Timestamp, Tokenizer, TransNum};
+use vigie_types::{Label, LabeledTransaction, Timestamp, TokenCache, Tokenizer, TransNum};
 
 use crate::error::Result;
 use crate::reader::{Batch, ChunkResult, ReadSummary, Rejection, RowCheck};
-use crate::record::{Problem, Repairs, redact_record};
+use crate::record::{Problem, Repairs, redact_record_tokenizing};
 
 pub(crate) struct Collector {
     next_seq: u64,
@@ -24,7 +24,8 @@ pub(crate) struct Collector {
     keep_id_conflicts: bool,
     next_line: u64,
     last_event: Option<Timestamp>,
-    tokenizer: Tokenizer,
+    /// Tokenises the card numbers of records quarantined here.
+    tokens: TokenCache,
 }
 
 impl Collector {
@@ -44,7 +45,7 @@ impl Collector {
             keep_id_conflicts,
             next_line: first_line,
             last_event: None,
-            tokenizer,
+            tokens: TokenCache::new(tokenizer),
         }
     }
 
@@ -89,7 +90,9 @@ impl Collector {
                     rejected.push(Rejection {
                         line: row.line,
                         problem,
-                        record: redact_record(&self.tokenizer, raw),
+                        record: redact_record_tokenizing(raw, &mut |card| {
+                            self.tokens.tokenize(card)
+                        }),
                     });
                 }
             }

@@ -16,7 +16,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use csv::ByteRecord;
-use vigie_types::{LabeledTransaction, Timestamp, Tokenizer};
+use vigie_types::{LabeledTransaction, Timestamp, TokenCache, Tokenizer};
 
 use crate::chunk::record_boundary;
 use crate::collect::Collector;
@@ -326,20 +326,21 @@ fn cut_chunks(
 }
 
 fn parse_chunks(rx: &Mutex<Receiver<Chunk>>, tx: &SyncSender<ChunkResult>, parser: &RecordParser) {
+    let mut tokens = parser.token_cache();
     loop {
         let chunk = match rx.lock() {
             Ok(guard) => guard.recv(),
             Err(_) => return,
         };
         let Ok(chunk) = chunk else { return };
-        let result = parse_chunk(chunk, parser);
+        let result = parse_chunk(chunk, parser, &mut tokens);
         if tx.send(result).is_err() {
             return;
         }
     }
 }
 
-fn parse_chunk(chunk: Chunk, parser: &RecordParser) -> ChunkResult {
+fn parse_chunk(chunk: Chunk, parser: &RecordParser, tokens: &mut TokenCache) -> ChunkResult {
     let newlines = memchr::memchr_iter(b'\n', &chunk.data).count() as u64;
     let capacity = chunk.data.len() / 200;
     let mut accepted = Vec::with_capacity(capacity);
@@ -374,7 +375,7 @@ fn parse_chunk(chunk: Chunk, parser: &RecordParser) -> ChunkResult {
                 line += u64::from(chunk.data[start] == b'\n');
                 start += 1;
             }
-            match parser.parse(&record) {
+            match parser.parse_cached(&record, tokens) {
                 Ok((txn, repairs)) => {
                     checks.push(RowCheck {
                         fingerprint: content_fingerprint(&txn),

@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use csv::ByteRecord;
 use vigie_types::{
-    Amount, CardNumber, Category, Date, FraudScenario, Gender, GeoPoint, Label, LabeledTransaction,
-    Timestamp, Tokenizer, TransNum, Transaction, ValueError, ValueErrorKind,
+    Amount, CardNumber, CardToken, Category, Date, FraudScenario, Gender, GeoPoint, Label,
+    LabeledTransaction, Timestamp, TokenCache, Tokenizer, TransNum, Transaction, ValueError,
+    ValueErrorKind,
 };
 
 use crate::field::Field;
@@ -154,22 +155,47 @@ impl RecordParser {
 
     /// Parses and validates one record.
     pub fn parse(&self, record: &ByteRecord) -> Result<(LabeledTransaction, Repairs), Problem> {
+        self.parse_tokenizing(record, &mut |card| self.tokenizer.tokenize(card))
+    }
+
+    /// A token cache in front of this parser's tokenizer, for
+    /// [`Self::parse_cached`] (one per parsing thread).
+    pub fn token_cache(&self) -> TokenCache {
+        TokenCache::new(self.tokenizer.clone())
+    }
+
+    /// [`Self::parse`], tokenising through `tokens` (from
+    /// [`Self::token_cache`]): a file's cards repeat, an HMAC per row is
+    /// mostly wasted.
+    pub fn parse_cached(
+        &self,
+        record: &ByteRecord,
+        tokens: &mut TokenCache,
+    ) -> Result<(LabeledTransaction, Repairs), Problem> {
+        self.parse_tokenizing(record, &mut |card| tokens.tokenize(card))
+    }
+
+    fn parse_tokenizing(
+        &self,
+        record: &ByteRecord,
+        tokenize: &mut dyn FnMut(&CardNumber) -> CardToken,
+    ) -> Result<(LabeledTransaction, Repairs), Problem> {
         let mut repairs = Repairs::default();
         if record.len() == self.layout.field_count {
             return self
-                .parse_fields(record, &mut repairs)
+                .parse_fields(record, &mut repairs, tokenize)
                 .map(|t| (t, repairs));
         }
         if (self.layout.min_field_count..self.layout.field_count).contains(&record.len()) {
             repairs.short_record = true;
             return self
-                .parse_fields(record, &mut repairs)
+                .parse_fields(record, &mut repairs, tokenize)
                 .map(|t| (t, repairs));
         }
         if let Some(inner) = self.unwrap_quoted_line(record) {
             repairs.unwrapped_line = true;
             return self
-                .parse_fields(&inner, &mut repairs)
+                .parse_fields(&inner, &mut repairs, tokenize)
                 .map(|t| (t, repairs));
         }
         Err(Problem::record(
@@ -205,6 +231,7 @@ impl RecordParser {
         &self,
         r: &ByteRecord,
         repairs: &mut Repairs,
+        tokenize: &mut dyn FnMut(&CardNumber) -> CardToken,
     ) -> Result<LabeledTransaction, Problem> {
         let fail = |field: Field| move |e: ValueError| Problem::field(field, e);
 
@@ -274,7 +301,7 @@ impl RecordParser {
         let txn = Transaction {
             trans_num,
             event_time,
-            card: self.tokenizer.tokenize(&card),
+            card: tokenize(&card),
             card_last4: card.last4(),
             merchant,
             category,
@@ -401,10 +428,18 @@ fn point(lat: &[u8], lon: &[u8], lat_field: Field, lon_field: Field) -> Result<G
 /// card number replaced by its token (or a marker when it is not a valid
 /// card number).
 pub(crate) fn redact_record(tokenizer: &Tokenizer, raw: &[u8]) -> String {
+    redact_record_tokenizing(raw, &mut |card| tokenizer.tokenize(card))
+}
+
+/// [`redact_record`] with the tokenising given (a [`TokenCache`]'s).
+pub(crate) fn redact_record_tokenizing(
+    raw: &[u8],
+    tokenize: &mut dyn FnMut(&CardNumber) -> CardToken,
+) -> String {
     let text = String::from_utf8_lossy(raw);
     let text = text.trim_end_matches(['\r', '\n']);
     vigie_types::redact_card_numbers(text, |digits| match CardNumber::parse(digits) {
-        Ok(card) => tokenizer.tokenize(&card).to_string(),
+        Ok(card) => tokenize(&card).to_string(),
         Err(_) => "[digits removed]".to_string(),
     })
     .into_owned()

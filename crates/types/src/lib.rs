@@ -29,7 +29,9 @@ mod trans_num;
 mod transaction;
 
 pub use amount::Amount;
-pub use card::{CardNumber, CardToken, Last4, TokenKey, Tokenizer, redact_card_numbers};
+pub use card::{
+    CardNumber, CardToken, Last4, TokenCache, TokenKey, Tokenizer, redact_card_numbers,
+};
 pub use category::Category;
 pub use error::{ValueError, ValueErrorKind};
 pub use geo::{GeoPoint, haversine_km};
