@@ -109,11 +109,10 @@ pub fn compute_features(
     let tmp = partial(&outputs.parquet);
     let mut writer = FeatureWriter::create(&tmp, metadata)?;
     let (tx, rx) = sync_channel::<Vec<FeatureRow>>(4);
-    let mut replayer = match initial {
+    let replayer = match initial {
         Some(store) => Replayer::with_states(options.clone(), store.into_states()?),
         None => Replayer::new(options.clone()),
     };
-    let mut frauds = 0u64;
     let outcome = std::thread::scope(|scope| {
         let writing = scope.spawn(move || -> Result<u64> {
             for rows in rx {
@@ -121,26 +120,49 @@ pub fn compute_features(
             }
             writer.finish()
         });
-        let mut send = |rows: Vec<FeatureRow>| {
-            frauds += rows
-                .iter()
-                .filter(|r| r.txn.label.is_some_and(|l| l.is_fraud()))
-                .count() as u64;
-            tx.send(rows).map_err(|_| FeatureError::Io {
-                path: tmp.clone(),
-                source: std::io::Error::other("the feature writer stopped"),
-            })
-        };
-        let read = read_source(source, &mut replayer, &mut send, progress)
-            .and_then(|read| Ok((read, replayer.finish(&mut send)?)));
-        drop(tx);
+        // The replay has its own thread, so the reader keeps collecting
+        // (ordering, duplicate ids, quarantine) while the card shards run.
+        let (batch_tx, batch_rx) = sync_channel::<Vec<LabeledTransaction>>(2);
+        let tmp = &tmp;
+        let replaying = scope.spawn(move || {
+            let mut frauds = 0u64;
+            let mut send = |rows: Vec<FeatureRow>| {
+                frauds += rows
+                    .iter()
+                    .filter(|r| r.txn.label.is_some_and(|l| l.is_fraud()))
+                    .count() as u64;
+                tx.send(rows).map_err(|_| stopped(tmp, "writer"))
+            };
+            let mut replayer = replayer;
+            let replay = || -> Result<_> {
+                for batch in &batch_rx {
+                    replayer.push(batch, &mut send)?;
+                }
+                replayer.finish(&mut send)
+            };
+            let replayed = replay();
+            // Drained or not, stop the reader and close the writer's input.
+            drop(batch_rx);
+            drop(tx);
+            replayed.map(|r| (r, frauds))
+        });
+        let read = read_source(
+            source,
+            &mut |batch| batch_tx.send(batch).map_err(|_| stopped(tmp, "replay")),
+            progress,
+        );
+        drop(batch_tx);
+        let replayed = replaying
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let written = writing
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        // A writer failure explains a failed send: report it first.
-        written.and_then(|rows| read.map(|r| (rows, r)))
+        // A writer failure explains a failed replay, a replay failure a
+        // failed read: report the first cause.
+        written.and_then(|rows| replayed.and_then(|r| read.map(|read| (rows, (read, r)))))
     });
-    let (rows, (read, (replay, states))) = match outcome {
+    let (rows, (read, ((replay, states), frauds))) = match outcome {
         Ok(done) => done,
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
@@ -171,6 +193,15 @@ pub fn compute_features(
     })
 }
 
+/// The error a stage sees when the next one has stopped (its own error is
+/// the one reported).
+fn stopped(path: &Path, what: &str) -> FeatureError {
+    FeatureError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(format!("the feature {what} stopped")),
+    }
+}
+
 /// What reading the source found.
 #[derive(Default)]
 struct ReadCounts {
@@ -192,15 +223,12 @@ fn stop_reading(parked: &mut Option<FeatureError>, e: FeatureError) -> IngestErr
 
 fn read_source(
     source: &Source<'_>,
-    replayer: &mut Replayer,
-    send: &mut dyn FnMut(Vec<FeatureRow>) -> Result<()>,
+    replay: &mut dyn FnMut(Vec<LabeledTransaction>) -> Result<()>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReadCounts> {
     let mut parked = None;
     let mut push = |batch: Vec<LabeledTransaction>, parked: &mut Option<FeatureError>| {
-        replayer
-            .push(batch, send)
-            .map_err(|e| stop_reading(parked, e))
+        replay(batch).map_err(|e| stop_reading(parked, e))
     };
     let result = match source {
         Source::Csv {
