@@ -4,16 +4,17 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Instant;
 
 use serde::Serialize;
 use vigie_ingest::{IngestError, QuarantineWriter, ReadOptions, read_file, read_transactions};
-use vigie_types::{LabeledTransaction, Tokenizer};
+use vigie_types::{CardToken, LabeledTransaction, Tokenizer};
 
 use crate::catalogue::{FEATURE_COUNT, feature_schema};
 use crate::error::{FeatureError, Result};
 use crate::replay::{FeatureRow, ReplayOptions, ReplaySummary, Replayer};
+use crate::state::CardState;
 use crate::store::MemoryStateStore;
 use crate::table::FeatureWriter;
 
@@ -124,28 +125,9 @@ pub fn compute_features(
         // (ordering, duplicate ids, quarantine) while the card shards run.
         let (batch_tx, batch_rx) = sync_channel::<Vec<LabeledTransaction>>(2);
         let tmp = &tmp;
-        let replaying = scope.spawn(move || {
-            let mut frauds = 0u64;
-            let mut send = |rows: Vec<FeatureRow>| {
-                frauds += rows
-                    .iter()
-                    .filter(|r| r.txn.label.is_some_and(|l| l.is_fraud()))
-                    .count() as u64;
-                tx.send(rows).map_err(|_| stopped(tmp, "writer"))
-            };
-            let mut replayer = replayer;
-            let replay = || -> Result<_> {
-                for batch in &batch_rx {
-                    replayer.push(batch, &mut send)?;
-                }
-                replayer.finish(&mut send)
-            };
-            let replayed = replay();
-            // Drained or not, stop the reader and close the writer's input.
-            drop(batch_rx);
-            drop(tx);
-            replayed.map(|r| (r, frauds))
-        });
+        // Returning drops both channel ends, drained or not: the reader
+        // stops and the writer's input closes.
+        let replaying = scope.spawn(move || replay_batches(replayer, batch_rx, tx, tmp));
         let read = read_source(
             source,
             &mut |batch| batch_tx.send(batch).map_err(|_| stopped(tmp, "replay")),
@@ -160,9 +142,9 @@ pub fn compute_features(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         // A writer failure explains a failed replay, a replay failure a
         // failed read: report the first cause.
-        written.and_then(|rows| replayed.and_then(|r| read.map(|read| (rows, (read, r)))))
+        written.and_then(|rows| replayed.and_then(|r| read.map(|read| (rows, read, r))))
     });
-    let (rows, (read, ((replay, states), frauds))) = match outcome {
+    let (rows, read, replayed) = match outcome {
         Ok(done) => done,
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
@@ -174,7 +156,7 @@ pub fn compute_features(
         source,
     })?;
     if let Some(path) = &outputs.state_snapshot {
-        MemoryStateStore::from_states(states).save_snapshot(path)?;
+        MemoryStateStore::from_states(replayed.states).save_snapshot(path)?;
     }
     Ok(FeaturesReport {
         input: source.path().to_path_buf(),
@@ -184,13 +166,49 @@ pub fn compute_features(
         rejected_by_reason: read.rejected_by_reason,
         quarantine: read.quarantine,
         rows,
-        frauds,
-        replay,
+        frauds: replayed.frauds,
+        replay: replayed.summary,
         feature_count: FEATURE_COUNT,
         feature_schema_hash: feature_schema().hash.clone(),
         state_snapshot: outputs.state_snapshot.clone(),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The replay thread: replays every batch the reader sends and hands the
+/// feature rows to the writer; returns the replay's summary and final card
+/// states, and the frauds among the rows.
+fn replay_batches(
+    mut replayer: Replayer,
+    batches: Receiver<Vec<LabeledTransaction>>,
+    writer: SyncSender<Vec<FeatureRow>>,
+    path: &Path,
+) -> Result<Replayed> {
+    let mut frauds = 0u64;
+    let mut send = |rows: Vec<FeatureRow>| {
+        frauds += rows
+            .iter()
+            .filter(|r| r.txn.label.is_some_and(|l| l.is_fraud()))
+            .count() as u64;
+        writer.send(rows).map_err(|_| stopped(path, "writer"))
+    };
+    for batch in &batches {
+        replayer.push(batch, &mut send)?;
+    }
+    let (summary, states) = replayer.finish(&mut send)?;
+    Ok(Replayed {
+        summary,
+        states,
+        frauds,
+    })
+}
+
+/// What the replay thread returns.
+struct Replayed {
+    summary: ReplaySummary,
+    states: Vec<(CardToken, CardState)>,
+    /// Fraud-labelled rows among those written.
+    frauds: u64,
 }
 
 /// The error a stage sees when the next one has stopped (its own error is

@@ -34,7 +34,8 @@ const BASE_COLUMNS: usize = 6;
 
 /// Features whose values are continuous: Snappy saved at most 5 % of their
 /// bytes on sparkov7_train (and 10 % on the hex `trans_num`) for about a
-/// third of the writer's time, so these columns are stored uncompressed.
+/// quarter of the writer's time, so these columns are stored uncompressed
+/// (`bench/parquet_column_sizes.py`, docs/benchmarks.md).
 /// Counts, flags and codes repeat and keep Snappy (2x to 20x smaller).
 const INCOMPRESSIBLE: [F; 17] = [
     F::Amount,
@@ -75,12 +76,11 @@ fn message_type(schema: &FeatureSchema) -> String {
 }
 
 /// One row group's values, column by column. `trans_num`s are written as
-/// text into one buffer (one allocation per row group, not per row) and cut
-/// into values at flush.
+/// text into one buffer, [`TransNum::TEXT_LEN`] bytes each (one allocation
+/// per row group, not per row), and cut into values at flush.
 #[derive(Default)]
 struct Columns {
     trans_num_text: Vec<u8>,
-    trans_num_ends: Vec<usize>,
     event_time: Vec<i64>,
     card: Vec<ByteArray>,
     amount_cents: Vec<i64>,
@@ -103,8 +103,7 @@ pub struct FeatureWriter {
 impl Columns {
     fn with_capacity(rows: usize) -> Self {
         Self {
-            trans_num_text: Vec::with_capacity(rows * 32),
-            trans_num_ends: Vec::with_capacity(rows),
+            trans_num_text: Vec::with_capacity(rows * TransNum::TEXT_LEN),
             event_time: Vec::with_capacity(rows),
             card: Vec::with_capacity(rows),
             amount_cents: Vec::with_capacity(rows),
@@ -121,7 +120,6 @@ impl Columns {
     /// Empties every column, keeping the buffers.
     fn clear(&mut self) {
         self.trans_num_text.clear();
-        self.trans_num_ends.clear();
         self.event_time.clear();
         self.card.clear();
         self.amount_cents.clear();
@@ -134,19 +132,14 @@ impl Columns {
 
     /// The `trans_num` values, sharing the text buffer (which starts anew).
     fn trans_nums(&mut self) -> Vec<ByteArray> {
-        let rows = self.trans_num_ends.len();
+        let capacity = self.trans_num_text.capacity();
         let text = bytes::Bytes::from(std::mem::replace(
             &mut self.trans_num_text,
-            Vec::with_capacity(rows * 32),
+            Vec::with_capacity(capacity),
         ));
-        let mut start = 0;
-        self.trans_num_ends
-            .iter()
-            .map(|&end| {
-                let value = ByteArray::from(text.slice(start..end));
-                start = end;
-                value
-            })
+        (0..text.len())
+            .step_by(TransNum::TEXT_LEN)
+            .map(|start| ByteArray::from(text.slice(start..start + TransNum::TEXT_LEN)))
             .collect()
     }
 }
@@ -220,7 +213,6 @@ impl FeatureWriter {
         let c = &mut self.columns;
         let t = &row.txn.txn;
         t.trans_num.write_to(&mut c.trans_num_text);
-        c.trans_num_ends.push(c.trans_num_text.len());
         c.event_time.push(t.event_time.micros());
         let card = self.cards.entry(t.card).or_insert_with(|| {
             let mut text = Vec::with_capacity(CardToken::TEXT_LEN);

@@ -11,7 +11,7 @@ use vigie_types::{Label, LabeledTransaction, Timestamp, TokenCache, Tokenizer, T
 
 use crate::error::Result;
 use crate::reader::{Batch, ChunkResult, ReadSummary, Rejection, RowCheck};
-use crate::record::{Problem, Repairs, redact_record_tokenizing};
+use crate::record::{Problem, Repairs, redact_record};
 
 pub(crate) struct Collector {
     next_seq: u64,
@@ -90,9 +90,7 @@ impl Collector {
                     rejected.push(Rejection {
                         line: row.line,
                         problem,
-                        record: redact_record_tokenizing(raw, &mut |card| {
-                            self.tokens.tokenize(card)
-                        }),
+                        record: redact_record(raw, &mut self.tokens),
                     });
                 }
             }

@@ -23,7 +23,7 @@ use crate::collect::Collector;
 use crate::error::{IngestError, Result};
 use crate::layout::{Layout, looks_like_data, safe_excerpt};
 use crate::mapping::Mapping;
-use crate::record::{Problem, RecordParser, Repairs};
+use crate::record::{Problem, RecordParser, Repairs, redact_record};
 use crate::sniff::not_csv;
 
 /// How to read a file.
@@ -386,7 +386,7 @@ fn parse_chunk(chunk: Chunk, parser: &RecordParser, tokens: &mut TokenCache) -> 
                     accepted.push(Accepted { line, txn });
                 }
                 Err(problem) => {
-                    let record = parser.redact(&chunk.data[start..end]);
+                    let record = redact_record(&chunk.data[start..end], tokens);
                     rejected.push(Rejection {
                         line,
                         problem,

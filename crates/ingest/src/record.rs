@@ -126,11 +126,6 @@ impl RecordParser {
         }
     }
 
-    /// The record's text for the quarantine file (see [`redact_record`]).
-    pub fn redact(&self, raw: &[u8]) -> String {
-        redact_record(&self.tokenizer, raw)
-    }
-
     /// The field separator.
     pub fn delimiter(&self) -> u8 {
         self.delimiter
@@ -427,19 +422,11 @@ fn point(lat: &[u8], lon: &[u8], lat_field: Field, lon_field: Field) -> Result<G
 /// A raw record as text for the quarantine file: line break removed, every
 /// card number replaced by its token (or a marker when it is not a valid
 /// card number).
-pub(crate) fn redact_record(tokenizer: &Tokenizer, raw: &[u8]) -> String {
-    redact_record_tokenizing(raw, &mut |card| tokenizer.tokenize(card))
-}
-
-/// [`redact_record`] with the tokenising given (a [`TokenCache`]'s).
-pub(crate) fn redact_record_tokenizing(
-    raw: &[u8],
-    tokenize: &mut dyn FnMut(&CardNumber) -> CardToken,
-) -> String {
+pub(crate) fn redact_record(raw: &[u8], tokens: &mut TokenCache) -> String {
     let text = String::from_utf8_lossy(raw);
     let text = text.trim_end_matches(['\r', '\n']);
     vigie_types::redact_card_numbers(text, |digits| match CardNumber::parse(digits) {
-        Ok(card) => tokenize(&card).to_string(),
+        Ok(card) => tokens.tokenize(&card).to_string(),
         Err(_) => "[digits removed]".to_string(),
     })
     .into_owned()

@@ -33,6 +33,9 @@ static NIBBLE: [u8; 256] = {
 };
 
 impl TransNum {
+    /// Length of the text form: 32 hex characters.
+    pub const TEXT_LEN: usize = 32;
+
     /// Builds an identifier from its 128-bit value.
     pub const fn from_u128(value: u128) -> Self {
         Self(value)
@@ -48,7 +51,7 @@ impl TransNum {
         if raw.is_empty() {
             return Err(ValueError::new(ValueErrorKind::Missing, "empty trans_num"));
         }
-        if raw.len() != 32 {
+        if raw.len() != Self::TEXT_LEN {
             return Err(ValueError::new(
                 ValueErrorKind::Length,
                 format!(
@@ -78,7 +81,7 @@ impl TransNum {
     /// Appends the 32 lower-case hex characters to `out`.
     pub fn write_to(self, out: &mut Vec<u8>) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut text = [0u8; 32];
+        let mut text = [0u8; Self::TEXT_LEN];
         for (pair, byte) in text.chunks_exact_mut(2).zip(self.0.to_be_bytes()) {
             pair[0] = HEX[usize::from(byte >> 4)];
             pair[1] = HEX[usize::from(byte & 0xf)];
