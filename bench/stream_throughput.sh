@@ -35,7 +35,7 @@ PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$WORK"
+  [ -n "${KEEP_WORK:-}" ] && echo "work dir kept: $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
 export VIGIE_TOKEN_KEY=stream-bench-key-0123456789abcdef
@@ -62,8 +62,29 @@ worker() { # prefix workers-index
   PIDS+=($!)
 }
 
-wait_count() { # since target
-  while [ "$(decided "$1")" -lt "$2" ]; do sleep 0.2; done
+scored() { # workers-indexes...: decisions the workers logged (their metrics)
+  for i in "$@"; do curl -s "http://127.0.0.1:$((19000 + i))/metrics" || true; done |
+    awk '/^vigie_worker_scored_total/ {n += $NF} END {printf "%d\n", n}'
+}
+
+# Waits until the workers say they logged `target` decisions (polling their
+# /metrics, not the database: a count(*) every 0.2 s would take PostgreSQL
+# CPU from the run it measures).
+# Sets FIRST_MS and FIRST_N to when decisions were first seen (to 0.1 s)
+# and how many there were then.
+wait_count() { # target workers-indexes...
+  local target="$1" n; shift
+  FIRST_MS=0 FIRST_N=0
+  while n=$(scored "$@"); [ "$n" -lt "$target" ]; do
+    if [ "$FIRST_MS" -eq 0 ] && [ "$n" -gt 0 ]; then FIRST_MS=$(now_ms) FIRST_N=$n; fi
+    sleep 0.1
+  done
+  [ "$FIRST_MS" -gt 0 ] || FIRST_MS=$(now_ms)
+}
+
+check_logged() { # since target: the database holds what the workers counted
+  local logged; logged=$(decided "$1")
+  [ "$logged" -ge "$2" ] || { echo "the workers counted $2 decisions, the log holds $logged" >&2; exit 1; }
 }
 
 stages() { # workers-index: per-stage wall time of a worker's batches
@@ -87,9 +108,11 @@ run_backlog() { # workers
   local n; n=$(python3 -c "import json;print(json.load(open('$WORK/pub.json'))['published'])")
   local start; start=$(now_ms)
   for i in $(seq 1 "$1"); do worker "$prefix" "$i"; done
-  wait_count "$since" "$n"
+  wait_count "$n" $(seq 1 "$1")
   local end; end=$(now_ms)
-  python3 -c "print(f'$1 worker(s): {$n} transactions decided in {($end-$start)/1000:.2f} s = {$n*1000/($end-$start):,.0f} tx/s (backlog published first)')"
+  check_logged "$since" "$n"
+  python3 -c "print(f'$1 worker(s): {$n} transactions decided in {($end-$start)/1000:.2f} s = {$n*1000/($end-$start):,.0f} tx/s (backlog published first; '
+    f'start-up {($FIRST_MS-$start)/1000:.2f} s, then {($n-$FIRST_N)*1000/max($end-$FIRST_MS, 1):,.0f} tx/s from the first decisions to the last)')"
   for i in $(seq 1 "$1"); do stages "$i"; done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -110,7 +133,8 @@ sleep 2
 since=$(now_ms)
 "${V[@]}" stream publish "$WORK/tx.csv" --nats "$NATS" --subject-prefix "$prefix" --rate "$RATE" --json > "$WORK/pub.json"
 n=$(python3 -c "import json;print(json.load(open('$WORK/pub.json'))['published'])")
-wait_count "$since" "$n"
+wait_count "$n" 9
+check_logged "$since" "$n"
 curl -s "http://127.0.0.1:19009/metrics" > "$WORK/metrics.txt"
 python3 - "$WORK/metrics.txt" "$RATE" <<'PY'
 import sys

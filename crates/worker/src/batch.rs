@@ -3,20 +3,28 @@
 //!
 //! Order of effects, and why each crash point is safe:
 //!
-//! 1. load the cards' states (one pipeline) and, at the same time, ask the
-//!    decision log which `trans_num`s are already decided;
-//! 2. score the undecided transactions in memory against those states (a
-//!    card's transactions in stream order); re-apply the decided ones to
-//!    their card (idempotent: a no-op when the state has them);
+//! 1. load the cards' states (one pipeline);
+//! 2. score the batch in memory against those states (a card's
+//!    transactions in stream order). A transaction its card state already
+//!    holds was decided before (states are written only after the commit,
+//!    step 4): the engine answers `Duplicate` and its logged decision is
+//!    republished;
 //! 3. commit the new decisions and the stream position in one transaction
-//!    (shared with other partitions' batches: `commit.rs`).
+//!    (shared with other partitions' batches: `commit.rs`); the log keeps
+//!    the first decision of a `trans_num` and says which it already had.
 //!    A crash before this leaves no trace: redelivery scores again from the
 //!    same states, giving the same decisions;
 //! 4. write the card states (compare-and-set per card). A crash between 3
-//!    and 4 redelivers decided transactions: step 2 re-applies them to
-//!    their cards, so the states catch up and no decision changes;
+//!    and 4 redelivers decided transactions to states that lack them: they
+//!    are scored again (which applies them to their card, so the states
+//!    catch up), the log refuses the second decision and the logged one is
+//!    republished, so no decision changes;
 //! 5. the caller publishes the decisions (with `Nats-Msg-Id` = `trans_num`,
 //!    so a republished decision is stored once) and acknowledges.
+//!
+//! The decision log is not asked beforehand which transactions it holds:
+//! redeliveries are rare, and the commit's answer and the card states
+//! tell the same without a round trip per batch.
 //!
 //! A card state can never hold a transaction without a logged decision,
 //! because states are written only after the commit.
@@ -31,7 +39,7 @@ use vigie_stream::RedisStateStore;
 use vigie_types::{CardMap, CardToken, TransNum, Transaction};
 
 use crate::commit::Committer;
-use crate::error::{Result, WorkerError};
+use crate::error::Result;
 use crate::fault::{self, FaultPoint};
 use crate::fetch::now_ns;
 use crate::metrics::{Metrics, Stage};
@@ -94,33 +102,17 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
         });
     }
     let metrics = &core.metrics;
-    let trans_nums: Vec<TransNum> = items.iter().map(|i| i.txn.trans_num).collect();
-    // Redis and the decision log answer at the same time.
-    let (states, decided) = std::thread::scope(|scope| {
-        let lookup =
-            scope.spawn(|| metrics.timed(Stage::LogLookup, || log.contains_many(&trans_nums)));
-        let states = metrics.timed(Stage::RedisLoad, || core.store.load_many(&cards));
-        let decided = lookup
-            .join()
-            .map_err(|_| WorkerError::Task("the decision-log lookup panicked".into()));
-        (states, decided)
-    });
-    let mut states = states?;
-    let decided = decided??;
+    let mut states = metrics.timed(Stage::RedisLoad, || core.store.load_many(&cards))?;
 
     let scoring = Instant::now();
     let mut fresh: Vec<LoggedDecision> = Vec::new();
     let mut published_at: Vec<i128> = Vec::new();
     let mut fresh_ids: HashSet<TransNum> = HashSet::new();
+    // Transactions decided before (their card state holds them).
     let mut republish: Vec<TransNum> = Vec::new();
     for item in items {
         let txn = &item.txn;
         let state = &mut states[slot[&txn.card]].state;
-        if decided.contains(&txn.trans_num) {
-            state.update(txn);
-            republish.push(txn.trans_num);
-            continue;
-        }
         match core
             .engine
             .score_with_state(state, txn, false, Instant::now())?
@@ -133,16 +125,9 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
                     source: DecisionSource::Stream,
                 });
             }
+            // The same transaction twice in this batch: one decision.
             Scored::Duplicate if fresh_ids.contains(&txn.trans_num) => {}
-            Scored::Duplicate => {
-                // By construction impossible (states are written after the
-                // commit); counted so it would show.
-                tracing::warn!(
-                    partition,
-                    "a transaction already in its card state has no logged decision"
-                );
-                core.metrics.duplicate_without_decision();
-            }
+            Scored::Duplicate => republish.push(txn.trans_num),
         }
     }
     fault::reached(FaultPoint::AfterScoring);
@@ -187,19 +172,33 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
     })?;
     fault::reached(FaultPoint::AfterState);
 
-    core.metrics.redelivered(partition, republish.len() as u64);
-    // Decisions another worker logged first (an overlap during a
-    // hand-over) and redelivered ones are published as logged.
+    // Decisions logged before (redelivered after a crash, or logged by
+    // another worker during a hand-over) are published as logged.
     republish.extend(written.existing.iter().copied());
+    core.metrics.redelivered(partition, republish.len() as u64);
     if !republish.is_empty() {
         let started = Instant::now();
         outcome
             .publish
             .retain(|(t, _)| !written.existing.contains(t));
-        for stored in log.get_many(&republish)?.values() {
+        let logged = log.get_many(&republish)?;
+        for stored in logged.values() {
             outcome
                 .publish
                 .push((stored.record.trans_num, encode(&stored.record)));
+        }
+        let missing = republish.iter().filter(|t| !logged.contains_key(t)).count();
+        if missing > 0 {
+            // By construction impossible (states are written after the
+            // commit); counted so it would show.
+            tracing::warn!(
+                partition,
+                missing,
+                "transactions already in their card states have no logged decision"
+            );
+            for _ in 0..missing {
+                core.metrics.duplicate_without_decision();
+            }
         }
         metrics.stage(Stage::Republish, started.elapsed().as_secs_f64());
     }

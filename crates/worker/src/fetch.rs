@@ -32,16 +32,7 @@ pub(crate) async fn next_batch(
     max: usize,
     wait: Duration,
 ) -> Result<Vec<Fetched>, StreamError> {
-    let ready = collect(
-        consumer
-            .fetch()
-            .max_messages(max)
-            .messages()
-            .await
-            .map_err(|e| nats("fetching a batch", e))?,
-        max,
-    )
-    .await?;
+    let ready = ready_batch(consumer, max).await?;
     if !ready.is_empty() {
         return Ok(ready);
     }
@@ -54,6 +45,24 @@ pub(crate) async fn next_batch(
             .await
             .map_err(|e| nats("waiting for a message", e))?,
         1,
+    )
+    .await
+}
+
+/// Up to `max` messages ready now (none when nothing is; never waits for
+/// new ones).
+pub(crate) async fn ready_batch(
+    consumer: &PullConsumer,
+    max: usize,
+) -> Result<Vec<Fetched>, StreamError> {
+    collect(
+        consumer
+            .fetch()
+            .max_messages(max)
+            .messages()
+            .await
+            .map_err(|e| nats("fetching a batch", e))?,
+        max,
     )
     .await
 }

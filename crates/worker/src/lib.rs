@@ -4,15 +4,19 @@
 //! consumes the partitions it holds, one batch at a time:
 //!
 //! ```text
-//! fetch ─► dead-letter unusable messages
+//! fetch ─► dead-letter unusable messages (copied to the DLQ)
 //!       ─► load the batch's card states (Redis, one round trip)
-//!       ─► which trans_nums are already decided? (decision log)
-//!       ─► score the rest in memory (the engine, card by card in order);
-//!          re-apply the already decided ones to their cards
-//!       ─► commit decisions + stream position (PostgreSQL, one transaction)
+//!       ─► score in memory (the engine, card by card in order); a
+//!          transaction its card state holds was decided before
+//!       ─► commit decisions + stream position (PostgreSQL, one transaction,
+//!          the first decision of a trans_num kept)
 //!       ─► write the card states (Redis, compare-and-set per card)
-//!       ─► publish the decisions (NATS) ─► acknowledge the messages
+//!       ─► publish the new decisions, republish the earlier ones as logged
+//!          (NATS) ─► acknowledge the batch (one cumulative acknowledgement)
 //! ```
+//!
+//! Under a backlog the next batch's messages are fetched while a batch goes
+//! from the card states to the commit.
 //!
 //! Invariants: a message is acknowledged only after its decision is
 //! committed and its card state written; a decision is never made without

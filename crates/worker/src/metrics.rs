@@ -49,8 +49,6 @@ pub enum Stage {
     Fetch,
     /// Reading the batch's card states from Redis.
     RedisLoad,
-    /// Asking the decision log which `trans_num`s are already decided.
-    LogLookup,
     /// Scoring (features, model, rules, reasons) and encoding the decisions.
     Score,
     /// Committing the decisions and the stream position.
@@ -71,7 +69,6 @@ impl Stage {
         match self {
             Self::Fetch => "fetch",
             Self::RedisLoad => "redis_load",
-            Self::LogLookup => "log_lookup",
             Self::Score => "score",
             Self::Commit => "commit",
             Self::RedisWrite => "redis_write",
@@ -195,7 +192,7 @@ impl Metrics {
         );
         r.register(
             "stage_seconds",
-            "Wall time of one step of a batch (fetch, redis_load, log_lookup, score, commit, redis_write, republish, publish, ack)",
+            "Wall time of one step of a batch (fetch, redis_load, score, commit, redis_write, republish, publish, ack)",
             metrics.stage_seconds.clone(),
         );
         Self {
@@ -289,7 +286,7 @@ impl Metrics {
         self.rebuilds.inc();
     }
 
-    /// A transaction applied to its card but without a logged decision.
+    /// A transaction its card state holds but the decision log does not.
     pub fn duplicate_without_decision(&self) {
         self.duplicates_without_decision.inc();
     }

@@ -3,6 +3,13 @@
 //! the decisions and acknowledge, until told to stop (lease lost, excess
 //! partition, shutdown) or the card states are lost.
 //!
+//! Under a backlog (a full batch), the messages ready for the next batch
+//! are fetched while this one is processed, so the fetch's round trips
+//! overlap the Redis, engine and database work. The prefetched messages
+//! are only processed after this batch is acknowledged, in stream order;
+//! when anything fails they are dropped with the consumer, which restarts
+//! at the acknowledgement floor and delivers them again.
+//!
 //! A failure abandons the batch unacknowledged, marks the dependency
 //! degraded, waits until it answers again, and restarts the consumer so the
 //! abandoned messages come back first and in order: nothing is decided
@@ -19,13 +26,13 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::PullConsumer};
 use tokio::sync::watch;
-use vigie_stream::nats::{dead_letter, dead_letter_bad, restart_partition_consumer};
+use vigie_stream::nats::{copy_to_dead_letters, dead_letter, restart_partition_consumer};
 
 use crate::batch::{Core, Incoming, Outcome, process};
 use crate::config::WorkerConfig;
 use crate::error::{Dependency, Result, WorkerError};
 use crate::fault::{self, FaultPoint};
-use crate::fetch::{Fetched, next_batch};
+use crate::fetch::{Fetched, next_batch, ready_batch};
 use crate::metrics::Stage;
 
 /// Unexplained failures in a row before messages are processed one at a time.
@@ -60,6 +67,8 @@ pub(crate) async fn run(
     mut stop: watch::Receiver<bool>,
 ) -> Exit {
     let mut consumer: Option<PullConsumer> = None;
+    // Messages fetched ahead for the next batch (see the module documentation).
+    let mut ahead: Vec<Fetched> = Vec::new();
     let mut failures = 0u32;
     let mut unexplained = 0u32;
     let mut isolate_left = 0usize;
@@ -76,7 +85,7 @@ pub(crate) async fn run(
                 }
                 Err(e) => Err(e),
             },
-            Some(c) => step(&shared, partition, c, isolate).await,
+            Some(c) => step(&shared, partition, c, isolate, &mut ahead).await,
         };
         match step {
             Ok(dead_lettered) => {
@@ -112,6 +121,7 @@ pub(crate) async fn run(
                 tracing::warn!(partition, error = %e, dependency = dependency.as_str(),
                     "batch abandoned; waiting for the dependency");
                 consumer = None;
+                ahead.clear();
                 if pause(&mut stop, backoff(failures)).await {
                     return Exit::Stopped;
                 }
@@ -146,25 +156,38 @@ async fn restart(shared: &Shared, partition: u16) -> Result<PullConsumer> {
 
 /// One fetch-process-publish-acknowledge round (of one message when
 /// isolating); `true` when it dead-lettered a message that failed alone.
+/// `ahead` holds messages fetched ahead by the previous round, and receives
+/// this round's.
 async fn step(
     shared: &Arc<Shared>,
     partition: u16,
     consumer: &PullConsumer,
     isolate: bool,
+    ahead: &mut Vec<Fetched>,
 ) -> Result<bool> {
     let metrics = &shared.core.metrics;
     let size = if isolate { 1 } else { shared.config.batch_size };
-    let fetching = std::time::Instant::now();
-    let batch = next_batch(consumer, size, shared.config.fetch_wait).await?;
-    metrics.stage(Stage::Fetch, fetching.elapsed().as_secs_f64());
+    let batch = if ahead.is_empty() {
+        let fetching = std::time::Instant::now();
+        let batch = next_batch(consumer, size, shared.config.fetch_wait).await?;
+        metrics.stage(Stage::Fetch, fetching.elapsed().as_secs_f64());
+        batch
+    } else {
+        std::mem::take(ahead)
+    };
     let Some(last) = batch.last() else {
         return Ok(false);
     };
+    // A full batch means a backlog: fetch ahead while this one is processed.
+    let fetch_ahead = !isolate && batch.len() >= size;
     metrics.consumed(partition, batch.len() as u64);
     metrics.set_lag(partition, last.pending);
 
+    // The consumer acknowledges cumulatively: the batch's last message,
+    // acknowledged once everything before it is done, acknowledges all.
     let mut incoming = Vec::with_capacity(batch.len());
     let mut messages = Vec::with_capacity(batch.len());
+    let mut last_message = None;
     for fetched in batch {
         let Fetched {
             message,
@@ -181,26 +204,38 @@ async fn step(
                     txn,
                 });
                 messages.push(message);
+                last_message = None;
             }
             Err(bad) => {
-                dead_letter_bad(&shared.js, &shared.config.topology, &message, &bad).await?;
-                metrics.dead_lettered(partition, bad.kind.code());
-                tracing::warn!(
-                    partition,
-                    sequence,
-                    reason = bad.kind.code(),
-                    "message dead-lettered"
-                );
+                let (topology, reason) = (&shared.config.topology, bad.kind.code());
+                copy_to_dead_letters(&shared.js, topology, &message, reason, &bad.detail).await?;
+                metrics.dead_lettered(partition, reason);
+                tracing::warn!(partition, sequence, reason, "message dead-lettered");
+                last_message = Some(message);
             }
         }
     }
     if incoming.is_empty() {
+        if let Some(message) = &last_message {
+            acknowledge(shared, partition, message, 0).await?;
+        }
         return Ok(false);
     }
-
     let core = Arc::clone(&shared.core);
-    let processed = tokio::task::spawn_blocking(move || process(&core, partition, &incoming))
-        .await
+    let processing = tokio::task::spawn_blocking(move || process(&core, partition, &incoming));
+    let (processed, next) = if fetch_ahead {
+        let fetching = async {
+            let started = std::time::Instant::now();
+            let next = ready_batch(consumer, size).await;
+            metrics.stage(Stage::Fetch, started.elapsed().as_secs_f64());
+            next
+        };
+        let (processed, next) = tokio::join!(processing, fetching);
+        (processed, Some(next))
+    } else {
+        (processing.await, None)
+    };
+    let processed = processed
         .map_err(|e| WorkerError::Task(e.to_string()))
         .and_then(|r| r);
     let outcome = match (processed, messages.as_slice()) {
@@ -223,27 +258,46 @@ async fn step(
     publish(shared, partition, outcome).await?;
     metrics.stage(Stage::Publish, publishing.elapsed().as_secs_f64());
     fault::reached(FaultPoint::BeforeAck);
-    let acking = std::time::Instant::now();
-    for message in &messages {
-        message
-            .ack()
-            .await
-            .map_err(|e| vigie_stream::StreamError::Nats {
-                operation: "acknowledging a message".into(),
-                source: e,
-            })?;
+    // A dead-lettered message after the last good one is acknowledged in
+    // its place (acknowledging it acknowledges the batch).
+    let last = last_message.as_ref().or(messages.last());
+    if let Some(message) = last {
+        acknowledge(shared, partition, message, messages.len() as u64).await?;
     }
-    // Acknowledgements are buffered by the client: send them now, so a
-    // crash right after the batch does not redeliver it.
+    if let Some(next) = next {
+        *ahead = next?;
+    }
+    Ok(false)
+}
+
+/// Acknowledges `message` and, the consumer acknowledging cumulatively,
+/// every earlier message of the partition (`acked` of them scored), then
+/// flushes: the client buffers acknowledgements, and a crash right after
+/// the batch must not redeliver it.
+async fn acknowledge(
+    shared: &Shared,
+    partition: u16,
+    message: &jetstream::Message,
+    acked: u64,
+) -> Result<()> {
+    let acking = std::time::Instant::now();
+    message
+        .ack()
+        .await
+        .map_err(|e| vigie_stream::StreamError::Nats {
+            operation: "acknowledging a message".into(),
+            source: e,
+        })?;
     shared
         .js
         .client()
         .flush()
         .await
         .map_err(|e| nats_error("flushing acknowledgements", e))?;
+    let metrics = &shared.core.metrics;
     metrics.stage(Stage::Ack, acking.elapsed().as_secs_f64());
-    metrics.acked(partition, messages.len() as u64);
-    Ok(false)
+    metrics.acked(partition, acked);
+    Ok(())
 }
 
 /// Publishes the batch's decisions on `<prefix>.decisions.<partition>` and

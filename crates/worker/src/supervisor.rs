@@ -250,8 +250,9 @@ impl Worker {
         let tick_every = self.shared.config.renew_every().min(Duration::from_secs(1));
         let mut last_renew = Instant::now();
         let mut state_lost = false;
+        // The first round claims partitions at once (a worker starting
+        // on a backlog does not wait a tick), then one round per tick.
         loop {
-            let _ = tokio::time::timeout(tick_every, shutdown.changed()).await;
             state_lost |= self.reap(&mut held).await;
             if *shutdown.borrow() || state_lost {
                 self.stop_all(&mut held).await;
@@ -268,6 +269,7 @@ impl Worker {
             self.balance(&mut held).await;
             let active = held.values().filter(|h| !*h.stop.borrow()).count();
             self.metrics().set_owned(active);
+            let _ = tokio::time::timeout(tick_every, shutdown.changed()).await;
         }
     }
 

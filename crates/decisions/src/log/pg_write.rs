@@ -6,9 +6,13 @@
 //! ```sql
 //! WITH positions AS (INSERT INTO stream_positions ... SELECT * FROM unnest(...)
 //!                    ON CONFLICT (consumer, partition) DO UPDATE ...)
-//! INSERT INTO decisions (...) SELECT * FROM unnest($1::text[], ...)
-//! ON CONFLICT (trans_num) DO NOTHING RETURNING trans_num
+//! , inserted AS (INSERT INTO decisions (...) SELECT * FROM unnest($1::text[], ...)
+//!                ON CONFLICT (trans_num) DO NOTHING RETURNING trans_num)
+//! SELECT t FROM unnest($1::text[]) t EXCEPT SELECT trans_num FROM inserted
 //! ```
+//!
+//! The statement answers with the `trans_num`s it did NOT insert (already
+//! logged: usually none), not with the thousands it did.
 //!
 //! The statement's text does not depend on the number of rows, so it is
 //! prepared once per session (a `VALUES` list of N rows was one statement
@@ -49,8 +53,10 @@ fn group_sql() -> &'static str {
                  last_sequence = CASE WHEN excluded.last_sequence > stream_positions.last_sequence
                                       THEN excluded.last_sequence ELSE stream_positions.last_sequence END,
                  updated_at = excluded.updated_at)
-             INSERT INTO decisions ({DECISION_COLUMNS}) SELECT * FROM unnest({})
-             ON CONFLICT (trans_num) DO NOTHING RETURNING trans_num",
+             , inserted AS (
+               INSERT INTO decisions ({DECISION_COLUMNS}) SELECT * FROM unnest({})
+               ON CONFLICT (trans_num) DO NOTHING RETURNING trans_num)
+             SELECT t FROM unnest($1::text[]) t EXCEPT SELECT trans_num FROM inserted",
             p + 1,
             p + 2,
             p + 3,
@@ -60,15 +66,27 @@ fn group_sql() -> &'static str {
     })
 }
 
-/// Writes `rows` (each from `insert_params`) and `positions` (each from
-/// `position_params`) in one statement; returns the `trans_num`s inserted.
+/// Writes `rows` (each from `insert_params`, the `trans_num` first) and
+/// `positions` (each from `position_params`) in one statement; returns
+/// whether each row was inserted (`false`: its `trans_num` was logged
+/// before, or earlier in `rows`).
 pub(super) fn write_group(
     c: &mut Conn,
-    rows: &[Vec<Param>],
+    rows: Vec<Vec<Param>>,
     positions: &[Vec<Param>],
-) -> Result<HashSet<String>> {
-    let mut params: Vec<Param> = (0..DECISION_PARAMS)
-        .map(|column| to_array(rows.iter().map(|r| &r[column]), DECISION_TYPES[column]))
+) -> Result<Vec<bool>> {
+    let mut columns: Vec<Vec<Param>> = (0..DECISION_PARAMS)
+        .map(|_| Vec::with_capacity(rows.len()))
+        .collect();
+    for row in rows {
+        for (column, value) in columns.iter_mut().zip(row) {
+            column.push(value);
+        }
+    }
+    let mut params: Vec<Param> = columns
+        .into_iter()
+        .zip(DECISION_TYPES)
+        .map(|(values, ty)| to_array(values, ty))
         .collect::<Result<_>>()?;
     // One upsert per (consumer, partition): the furthest position wins (a
     // key twice in one `DO UPDATE` is an error).
@@ -101,21 +119,33 @@ pub(super) fn write_group(
     params.push(Param::IntArray(
         furthest.values().map(|(_, at)| Some(*at)).collect(),
     ));
-    let mut inserted = HashSet::with_capacity(rows.len());
+    let mut refused = HashSet::new();
     for row in c.query(group_sql(), &params)? {
-        inserted.insert(row.text(0)?);
+        refused.insert(row.text(0)?);
     }
-    Ok(inserted)
+    // A trans_num twice in the group is inserted for its first row.
+    let Param::TextArray(trans_nums) = &params[0] else {
+        return Err(mixed("trans_num column"));
+    };
+    let mut seen = HashSet::with_capacity(trans_nums.len());
+    Ok(trans_nums
+        .iter()
+        .map(|t| match t {
+            Some(t) => !refused.contains(t) && seen.insert(t.as_str()),
+            None => false,
+        })
+        .collect())
 }
 
 /// One column's values as an array parameter of SQL type `ty`.
-fn to_array<'a>(values: impl Iterator<Item = &'a Param>, ty: &str) -> Result<Param> {
+fn to_array(values: Vec<Param>, ty: &str) -> Result<Param> {
     let column = || mixed("decision column");
+    let values = values.into_iter();
     Ok(match ty {
         "text" => Param::TextArray(
             values
                 .map(|v| match v {
-                    Param::Text(t) => Ok(t.clone()),
+                    Param::Text(t) => Ok(t),
                     _ => Err(column()),
                 })
                 .collect::<Result<_>>()?,
@@ -123,7 +153,7 @@ fn to_array<'a>(values: impl Iterator<Item = &'a Param>, ty: &str) -> Result<Par
         "bigint" => Param::IntArray(
             values
                 .map(|v| match v {
-                    Param::Int(i) => Ok(*i),
+                    Param::Int(i) => Ok(i),
                     _ => Err(column()),
                 })
                 .collect::<Result<_>>()?,
@@ -131,7 +161,7 @@ fn to_array<'a>(values: impl Iterator<Item = &'a Param>, ty: &str) -> Result<Par
         _ => Param::RealArray(
             values
                 .map(|v| match v {
-                    Param::Real(r) => Ok(*r),
+                    Param::Real(r) => Ok(r),
                     _ => Err(column()),
                 })
                 .collect::<Result<_>>()?,

@@ -1,8 +1,6 @@
 //! Writing decisions and stream positions: one transaction per batch, or
 //! per group of batches.
 
-use std::collections::HashSet;
-
 use super::DecisionLog;
 use super::pg_write::write_group;
 use super::rows::{insert_decision_sql, insert_params};
@@ -58,9 +56,9 @@ impl DecisionLog {
             .iter()
             .filter_map(|(_, position)| position.map(position_params))
             .collect::<Result<Vec<_>>>()?;
-        let mut inserted = match self.shared.backend {
+        let inserted = match self.shared.backend {
             // One statement: its own (implicit) transaction.
-            BackendKind::Postgres => write_group(&mut self.writer(), &rows, &positions)?,
+            BackendKind::Postgres => write_group(&mut self.writer(), rows, &positions)?,
             BackendKind::Sqlite => self.writer().write_tx(|c| {
                 let inserted = insert_one_by_one(c, &rows)?;
                 for params in &positions {
@@ -69,14 +67,15 @@ impl DecisionLog {
                 Ok(inserted)
             })?,
         };
+        // `inserted` has one flag per row, the rows being the batches' in order.
+        let mut inserted = inserted.into_iter();
         Ok(batches
             .iter()
             .map(|(batch, _)| {
                 let mut outcome = WriteOutcome::default();
-                for logged in *batch {
+                for (logged, inserted) in batch.iter().zip(inserted.by_ref()) {
                     let trans_num = logged.record.trans_num;
-                    // `remove`: a trans_num repeated was inserted once.
-                    if inserted.remove(&trans_num.to_string()) {
+                    if inserted {
                         outcome.inserted.push(trans_num);
                     } else {
                         outcome.existing.push(trans_num);
@@ -100,15 +99,10 @@ impl DecisionLog {
 /// SQLite: one prepared single-row `INSERT` run per decision (no round trips
 /// to save; SQLite looks every `$N` name up in a list while parsing, so a
 /// 256-row statement parses ten times slower than 256 runs of one row).
-fn insert_one_by_one(c: &mut Conn, rows: &[Vec<Param>]) -> Result<HashSet<String>> {
+/// Returns whether each row was inserted.
+fn insert_one_by_one(c: &mut Conn, rows: &[Vec<Param>]) -> Result<Vec<bool>> {
     let changed = c.execute_each(&insert_decision_sql(), rows)?;
-    let mut inserted = HashSet::with_capacity(rows.len());
-    for (params, changed) in rows.iter().zip(changed) {
-        if let (true, Some(Param::Text(Some(trans_num)))) = (changed > 0, params.first()) {
-            inserted.insert(trans_num.clone());
-        }
-    }
-    Ok(inserted)
+    Ok(changed.into_iter().map(|changed| changed > 0).collect())
 }
 
 fn position_params(position: &StreamPosition) -> Result<Vec<Param>> {

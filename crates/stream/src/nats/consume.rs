@@ -114,6 +114,12 @@ pub async fn partition_consumer(
 /// after `ack_wait` and possibly after later messages: what a worker does
 /// when it takes a partition over, and after abandoning a batch.
 ///
+/// The new consumer acknowledges cumulatively (`AckPolicy::All`):
+/// acknowledging a message acknowledges every earlier one, so a worker
+/// acknowledges a processed batch with one acknowledgement, its last
+/// message's (the server handles one acknowledgement per batch instead of
+/// one per message).
+///
 /// A previous owner still holding the old consumer can no longer fetch
 /// from it; its late acknowledgements only acknowledge messages it has
 /// processed.
@@ -147,7 +153,7 @@ pub async fn restart_partition_consumer(
         durable_name: Some(name.clone()),
         filter_subject: topology.tx_subject(partition),
         deliver_policy,
-        ack_policy: AckPolicy::Explicit,
+        ack_policy: AckPolicy::All,
         ack_wait: settings.ack_wait,
         max_ack_pending: settings.max_ack_pending,
         max_deliver: settings.max_deliver,
@@ -266,11 +272,29 @@ fn header_value(text: &str) -> String {
 
 /// Copies `message` to `<prefix>.dlq.tx` with the reason in headers, waits
 /// for the dead-letter stream to acknowledge it, then terminates the
-/// original (it will not be redelivered). The copy's `Nats-Msg-Id` is
-/// derived from the source position, so dead-lettering the same message
-/// twice (a crash in between) stores it once. Card-number-like digit runs
-/// in the payload are masked: a bad message may come from a broken producer.
+/// original (it will not be redelivered). See [`copy_to_dead_letters`].
 pub async fn dead_letter(
+    js: &jetstream::Context,
+    topology: &Topology,
+    message: &jetstream::Message,
+    reason_code: &str,
+    detail: &str,
+) -> Result<()> {
+    copy_to_dead_letters(js, topology, message, reason_code, detail).await?;
+    message
+        .ack_with(AckKind::Term)
+        .await
+        .map_err(|e| StreamError::nats("terminating a dead-lettered message", e))
+}
+
+/// Copies `message` to `<prefix>.dlq.tx` with the reason in headers and
+/// waits for the dead-letter stream to acknowledge it, leaving the original
+/// to its consumer (the scorer worker acknowledges it with its batch). The
+/// copy's `Nats-Msg-Id` is derived from the source position, so
+/// dead-lettering the same message twice (a crash in between) stores it
+/// once. Card-number-like digit runs in the payload are masked: a bad
+/// message may come from a broken producer.
+pub async fn copy_to_dead_letters(
     js: &jetstream::Context,
     topology: &Topology,
     message: &jetstream::Message,
@@ -305,10 +329,7 @@ pub async fn dead_letter(
         .map_err(|e| StreamError::nats("dead-lettering a message", e))?
         .await
         .map_err(|e| StreamError::nats("dead-lettering a message", e))?;
-    message
-        .ack_with(AckKind::Term)
-        .await
-        .map_err(|e| StreamError::nats("terminating a dead-lettered message", e))
+    Ok(())
 }
 
 /// [`dead_letter`] for a message that did not decode.

@@ -10,8 +10,8 @@ mod setup;
 mod topology;
 
 pub use consume::{
-    ConsumerSettings, Delivery, acknowledged_floor, dead_letter, dead_letter_bad, fetch_batch,
-    headers, partition_consumer, restart_partition_consumer,
+    ConsumerSettings, Delivery, acknowledged_floor, copy_to_dead_letters, dead_letter,
+    dead_letter_bad, fetch_batch, headers, partition_consumer, restart_partition_consumer,
 };
 pub use message::{
     BadMessage, BadMessageKind, MAX_MESSAGE_BYTES, TX_SCHEMA_VERSION, decode_tx, encode_tx,
