@@ -9,6 +9,7 @@
 //! are summed over trees in tree order, so a score is the same bits
 //! whether computed alone or in a batch.
 
+use super::quick::QuickScorer;
 use super::stored::{Child, SplitRule, Tree};
 
 /// Marks a child reference as a leaf.
@@ -36,6 +37,16 @@ impl FlatNode {
     pub(crate) fn feature(&self) -> usize {
         (self.feature & !CATEGORICAL_BIT) as usize
     }
+
+    /// The node's test: `Ok(threshold)` for a numeric split, `Err(set)`
+    /// (an index for [`FlatTrees::level_set`]) for a categorical one.
+    pub(crate) fn split(&self) -> Result<f32, u32> {
+        if self.feature & CATEGORICAL_BIT == 0 {
+            Ok(f32::from_bits(self.split))
+        } else {
+            Err(self.split)
+        }
+    }
 }
 
 /// All trees of a model, ready to evaluate and explain.
@@ -50,6 +61,8 @@ pub(crate) struct FlatTrees {
     /// Per tree, the most distinct features on any root-to-leaf path.
     distinct: Vec<usize>,
     max_depth: usize,
+    /// The same trees rearranged for [`Self::sum`], when they qualify.
+    quick: Option<QuickScorer>,
 }
 
 impl FlatTrees {
@@ -113,6 +126,7 @@ impl FlatTrees {
                 flat.leaf_covers.push(leaf.cover);
             }
         }
+        flat.quick = QuickScorer::new(&flat);
         flat
     }
 
@@ -152,18 +166,35 @@ impl FlatTrees {
         most
     }
 
-    /// Sum over trees of the leaf each reaches for `row`, in tree order.
+    /// Sum over trees of the leaf each reaches for `row`, in tree order:
+    /// by the quick scorer when the trees qualify (at most 64 leaves each,
+    /// docs/benchmarks.md), else by walking each tree. Both give the same
+    /// bits.
     ///
-    /// One tree at a time: walking 8 trees in lockstep (to overlap their
-    /// dependent loads) was tried and measured slower on a 31-leaf GBDT
-    /// (single-row p50 12.3 µs against 8.6 µs, docs/benchmarks.md).
+    /// Walking 8 trees in lockstep (to overlap their dependent loads) was
+    /// tried and measured slower on a 31-leaf GBDT (single-row p50 12.3 µs
+    /// against 8.6 µs, docs/benchmarks.md).
     #[inline]
     pub(crate) fn sum(&self, row: &[f32]) -> f64 {
+        match &self.quick {
+            Some(quick) => quick.sum(row),
+            None => self.walk_sum(row),
+        }
+    }
+
+    /// [`Self::sum`] by walking each tree.
+    pub(crate) fn walk_sum(&self, row: &[f32]) -> f64 {
         let mut sum = 0.0;
         for &root in &self.roots {
             sum += self.leaf_values[(self.leaf_of(root, row) & !LEAF_BIT) as usize];
         }
         sum
+    }
+
+    /// Whether [`Self::sum`] uses the quick scorer.
+    #[cfg(test)]
+    pub(crate) fn is_quick(&self) -> bool {
+        self.quick.is_some()
     }
 
     /// The leaf reference `row` reaches from node reference `from`.
@@ -203,6 +234,11 @@ impl FlatTrees {
     /// The internal node of a (non-leaf) reference.
     pub(crate) fn node(&self, reference: u32) -> &FlatNode {
         &self.nodes[reference as usize]
+    }
+
+    /// The level set of a categorical node (see [`FlatNode::split`]).
+    pub(crate) fn level_set(&self, set: u32) -> [u64; 4] {
+        self.level_sets[set as usize]
     }
 
     /// The value of a leaf reference.

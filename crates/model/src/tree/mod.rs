@@ -9,7 +9,9 @@
 //!   (leaf-wise or depth-wise, histogram subtraction, LightGBM-style
 //!   categorical splits), deterministic whatever the thread count;
 //! - `stored`: trees as saved (raw-value thresholds, covers), validated on
-//!   load; `flat`: all trees in one 16-byte-node array for prediction;
+//!   load; `flat`: all trees in one 16-byte-node array for prediction,
+//!   `quick`: the same trees per feature for QuickScorer (single-row and
+//!   batch prediction when every tree has at most 64 leaves);
 //!   `shap` and `linear_shap`: exact path-dependent TreeSHAP on the flat
 //!   arrays (Lundberg et al.'s, and Linear TreeSHAP, the faster one used;
 //!   `explainer` dispatches);
@@ -31,6 +33,7 @@ mod histogram;
 mod linear_shap;
 mod params;
 mod partition;
+mod quick;
 mod rng;
 mod shap;
 #[cfg(test)]
