@@ -168,6 +168,44 @@ fn one_worker_scores_every_transaction_once_like_a_clean_run() {
     assert_eq!(run.terminate(worker), Some(0), "{}", run.log(worker));
 }
 
+/// Acknowledgements are cumulative, so a dead-lettered message must not be
+/// acknowledged before the messages ahead of it in its batch are decided:
+/// a crash after the dead-letter copy, before scoring, loses nothing.
+#[test]
+fn a_dead_letter_does_not_acknowledge_the_undecided_messages_before_it() {
+    let Some(services) =
+        services("a_dead_letter_does_not_acknowledge_the_undecided_messages_before_it")
+    else {
+        return;
+    };
+    let mut run = Run::new(services, 300, 1);
+    let n = run.txns.len();
+    run.publish(None);
+    publish_raw(&run, &format!("{}.tx.0", run.prefix), b"not json at all");
+    // One batch holds every good message and then the bad one; the worker
+    // copies the bad one to the dead letters, then dies before scoring.
+    let worker = run.spawn_worker(
+        &[("VIGIE_FAULT", "before_scoring:1")],
+        &["--batch-size", "1024"],
+    );
+    assert_eq!(
+        run.wait_exit(worker, Duration::from_secs(60)),
+        Some(137),
+        "{}",
+        run.log(worker)
+    );
+    let log = run.decision_log();
+    assert_eq!(run.decided(&log), 0);
+    run.spawn_worker(&[], &["--batch-size", "1024"]);
+    run.wait_decided(&log, n, Duration::from_secs(120));
+    wait_nothing_pending(&run);
+    let (expected, states) = run.expected();
+    run.assert_decisions_match(&log, &expected, None);
+    run.assert_states_match(&states);
+    // Copied twice (before and after the crash), stored once.
+    assert_eq!(dead_letter_reasons(&run), ["not_json"]);
+}
+
 #[test]
 fn kill_nine_five_times_during_a_50k_run_changes_nothing() {
     let Some(services) = services("kill_nine_five_times_during_a_50k_run_changes_nothing") else {
