@@ -49,6 +49,19 @@ impl FlatNode {
     }
 }
 
+/// The category level a value codes, or `None` (NaN, negative, 256 or
+/// more): such a value goes right at every categorical split.
+#[inline]
+pub(crate) fn level_of(value: f32) -> Option<usize> {
+    (0.0..256.0).contains(&value).then_some(value as usize)
+}
+
+/// Whether `level` is in a categorical split's set (it then goes left).
+#[inline]
+pub(crate) fn in_level_set(set: &[u64; 4], level: usize) -> bool {
+    set[level >> 6] >> (level & 63) & 1 == 1
+}
+
 /// All trees of a model, ready to evaluate and explain.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FlatTrees {
@@ -218,11 +231,9 @@ impl FlatTrees {
         let value = row[node.feature()];
         if node.feature & CATEGORICAL_BIT == 0 {
             value <= f32::from_bits(node.split)
-        } else if (0.0..256.0).contains(&value) {
-            let level = value as usize;
-            self.level_sets[node.split as usize][level >> 6] >> (level & 63) & 1 == 1
         } else {
-            false
+            level_of(value)
+                .is_some_and(|level| in_level_set(&self.level_sets[node.split as usize], level))
         }
     }
 

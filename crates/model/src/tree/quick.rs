@@ -21,7 +21,7 @@
 //! same bits. Used when every tree has at most 64 leaves (one `u64` per
 //! tree) and no threshold is NaN; otherwise the flat walk is used.
 
-use super::flat::{FlatNode, FlatTrees, LEAF_BIT};
+use super::flat::{FlatNode, FlatTrees, LEAF_BIT, in_level_set, level_of};
 
 /// The most leaves a tree may have (one bit each in a `u64`).
 const MAX_LEAVES: usize = 64;
@@ -46,10 +46,8 @@ impl CategoricalFeature {
         let words = nodes.len().div_ceil(64);
         let mut left = vec![0u64; LEVELS * words];
         for (j, (levels, _, _)) in nodes.iter().enumerate() {
-            for level in 0..LEVELS {
-                if levels[level >> 6] >> (level & 63) & 1 == 1 {
-                    left[level * words + j / 64] |= 1 << (j % 64);
-                }
+            for level in (0..LEVELS).filter(|&level| in_level_set(levels, level)) {
+                left[level * words + j / 64] |= 1 << (j % 64);
             }
         }
         Self {
@@ -63,14 +61,13 @@ impl CategoricalFeature {
 
     /// Applies the masks of the nodes that send `value` right.
     fn apply(&self, value: f32, reachable: &mut [u64]) {
-        if !(0.0..256.0).contains(&value) {
-            // NaN, negative or beyond any level: right everywhere.
+        let Some(level) = level_of(value) else {
+            // Not a level: right everywhere.
             for (&tree, &mask) in self.trees.iter().zip(&self.masks) {
                 reachable[tree as usize] &= mask;
             }
             return;
-        }
-        let level = value as usize;
+        };
         let n = self.trees.len();
         for (w, &bits) in self.left[level * self.words..][..self.words]
             .iter()
@@ -130,13 +127,8 @@ impl QuickScorer {
                 .leaf_values
                 .extend(walk.leaves.iter().map(|&leaf| flat.leaf_value(leaf)));
             for (node, first, end) in walk.nodes {
-                let left_leaves = end - first;
-                let cleared = if left_leaves >= 64 {
-                    u64::MAX
-                } else {
-                    ((1u64 << left_leaves) - 1) << first
-                };
-                let mask = !cleared;
+                // Fewer than 64 leaves on the left: the right has one too.
+                let mask = !(((1u64 << (end - first)) - 1) << first);
                 match node.split() {
                     Ok(threshold) if threshold.is_nan() => return None,
                     Ok(threshold) => {
@@ -247,10 +239,6 @@ mod tests {
     use crate::tree::shap_testkit::{deep_tree, random_row, random_tree};
     use crate::tree::stored::Tree;
 
-    fn walk_sum(flat: &FlatTrees, row: &[f32]) -> f64 {
-        flat.walk_sum(row)
-    }
-
     /// Random rows with NaNs, out-of-range and unseen levels, and values
     /// equal to thresholds.
     fn rows(seed: u64, n_features: usize, flat: &FlatTrees) -> Vec<Vec<f32>> {
@@ -289,7 +277,7 @@ mod tests {
                 for row in rows(n_trees as u64 * 10 + depth as u64, 5, &flat) {
                     assert_eq!(
                         quick.sum(&row).to_bits(),
-                        walk_sum(&flat, &row).to_bits(),
+                        flat.walk_sum(&row).to_bits(),
                         "{n_trees} trees of depth {depth}, row {row:?}"
                     );
                 }
@@ -304,7 +292,7 @@ mod tests {
         let flat = FlatTrees::new(&trees);
         let quick = QuickScorer::new(&flat).expect("at most 57 leaves each");
         for row in rows(7, 5, &flat) {
-            assert_eq!(quick.sum(&row).to_bits(), walk_sum(&flat, &row).to_bits());
+            assert_eq!(quick.sum(&row).to_bits(), flat.walk_sum(&row).to_bits());
         }
     }
 
