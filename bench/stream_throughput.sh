@@ -7,7 +7,8 @@
 #
 # VIGIE_BIN=PATH runs that binary instead of building (A/B comparisons);
 # WORKER_ARGS="--batch-size 512 ..." adds options to every worker;
-# PARTS="1 2 latency" chooses the runs (default: all three). After each
+# PARTS="1 2 latency" chooses the runs (default: all three); KEEP_WORK=1
+# keeps the work directory (worker logs) and prints its path. After each
 # backlog run the workers' per-stage wall time is printed
 # (vigie_worker_stage_seconds: summed over the partitions' batches, which
 # overlap, so the sums exceed the run's seconds).

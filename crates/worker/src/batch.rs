@@ -196,9 +196,7 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
                 missing,
                 "transactions already in their card states have no logged decision"
             );
-            for _ in 0..missing {
-                core.metrics.duplicate_without_decision();
-            }
+            core.metrics.duplicates_without_decision(missing as u64);
         }
         metrics.stage(Stage::Republish, started.elapsed().as_secs_f64());
     }

@@ -286,9 +286,9 @@ impl Metrics {
         self.rebuilds.inc();
     }
 
-    /// A transaction its card state holds but the decision log does not.
-    pub fn duplicate_without_decision(&self) {
-        self.duplicates_without_decision.inc();
+    /// `n` transactions their card states hold but the decision log does not.
+    pub fn duplicates_without_decision(&self, n: u64) {
+        self.duplicates_without_decision.inc_by(n);
     }
 
     /// One end-to-end latency, seconds.

@@ -183,11 +183,11 @@ async fn step(
     metrics.consumed(partition, batch.len() as u64);
     metrics.set_lag(partition, last.pending);
 
-    // The consumer acknowledges cumulatively: the batch's last message,
-    // acknowledged once everything before it is done, acknowledges all.
+    // The consumer acknowledges cumulatively: the batch's last message (of
+    // either kind), acknowledged once everything before it is done,
+    // acknowledges all.
     let mut incoming = Vec::with_capacity(batch.len());
     let mut messages = Vec::with_capacity(batch.len());
-    let mut last_message = None;
     for fetched in batch {
         let Fetched {
             message,
@@ -203,20 +203,19 @@ async fn step(
                     published_ns,
                     txn,
                 });
-                messages.push(message);
-                last_message = None;
             }
             Err(bad) => {
                 let (topology, reason) = (&shared.config.topology, bad.kind.code());
                 copy_to_dead_letters(&shared.js, topology, &message, reason, &bad.detail).await?;
                 metrics.dead_lettered(partition, reason);
                 tracing::warn!(partition, sequence, reason, "message dead-lettered");
-                last_message = Some(message);
             }
         }
+        messages.push(message);
     }
+    let scored = incoming.len() as u64;
     if incoming.is_empty() {
-        if let Some(message) = &last_message {
+        if let Some(message) = messages.last() {
             acknowledge(shared, partition, message, 0).await?;
         }
         return Ok(false);
@@ -258,11 +257,8 @@ async fn step(
     publish(shared, partition, outcome).await?;
     metrics.stage(Stage::Publish, publishing.elapsed().as_secs_f64());
     fault::reached(FaultPoint::BeforeAck);
-    // A dead-lettered message after the last good one is acknowledged in
-    // its place (acknowledging it acknowledges the batch).
-    let last = last_message.as_ref().or(messages.last());
-    if let Some(message) = last {
-        acknowledge(shared, partition, message, messages.len() as u64).await?;
+    if let Some(message) = messages.last() {
+        acknowledge(shared, partition, message, scored).await?;
     }
     if let Some(next) = next {
         *ahead = next?;
