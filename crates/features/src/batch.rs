@@ -8,8 +8,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Instant;
 
 use serde::Serialize;
+use vigie_ingest::Accepted;
 use vigie_ingest::{IngestError, QuarantineWriter, ReadOptions, read_file, read_transactions};
-use vigie_types::{CardToken, LabeledTransaction, Tokenizer};
+use vigie_types::{CardToken, Tokenizer};
 
 use crate::catalogue::{FEATURE_COUNT, feature_schema};
 use crate::error::{FeatureError, Result};
@@ -72,7 +73,10 @@ pub struct FeaturesReport {
     pub rejected_by_reason: BTreeMap<String, u64>,
     /// The quarantine file, for CSV input.
     pub quarantine: Option<PathBuf>,
-    /// Rows written (one per accepted transaction).
+    /// Rows written (one per accepted transaction). Not serialised: the
+    /// flattened replay counts already carry `rows`, and a JSON object must
+    /// not name a key twice.
+    #[serde(skip_serializing)]
     pub rows: u64,
     /// Rows labelled fraud.
     pub frauds: u64,
@@ -123,7 +127,7 @@ pub fn compute_features(
         });
         // The replay has its own thread, so the reader keeps collecting
         // (ordering, duplicate ids, quarantine) while the card shards run.
-        let (batch_tx, batch_rx) = sync_channel::<Vec<LabeledTransaction>>(2);
+        let (batch_tx, batch_rx) = sync_channel::<Vec<Accepted>>(2);
         let tmp = &tmp;
         // Returning drops both channel ends, drained or not: the reader
         // stops and the writer's input closes.
@@ -180,7 +184,7 @@ pub fn compute_features(
 /// states, and the frauds among the rows.
 fn replay_batches(
     mut replayer: Replayer,
-    batches: Receiver<Vec<LabeledTransaction>>,
+    batches: Receiver<Vec<Accepted>>,
     writer: SyncSender<Vec<FeatureRow>>,
     path: &Path,
 ) -> Result<Replayed> {
@@ -193,7 +197,8 @@ fn replay_batches(
         writer.send(rows).map_err(|_| stopped(path, "writer"))
     };
     for batch in &batches {
-        replayer.push(batch, &mut send)?;
+        // The transactions move once, into the replay's reorder buffer.
+        replayer.push(batch.into_iter().map(|a| a.txn), &mut send)?;
     }
     let (summary, states) = replayer.finish(&mut send)?;
     Ok(Replayed {
@@ -241,11 +246,11 @@ fn stop_reading(parked: &mut Option<FeatureError>, e: FeatureError) -> IngestErr
 
 fn read_source(
     source: &Source<'_>,
-    replay: &mut dyn FnMut(Vec<LabeledTransaction>) -> Result<()>,
+    replay: &mut dyn FnMut(Vec<Accepted>) -> Result<()>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ReadCounts> {
     let mut parked = None;
-    let mut push = |batch: Vec<LabeledTransaction>, parked: &mut Option<FeatureError>| {
+    let mut push = |batch: Vec<Accepted>, parked: &mut Option<FeatureError>| {
         replay(batch).map_err(|e| stop_reading(parked, e))
     };
     let result = match source {
@@ -259,10 +264,7 @@ fn read_source(
             let mut q = QuarantineWriter::create(&tmp)?;
             let summary = read_file(path, tokenizer, options, progress, &mut |batch| {
                 q.write(&batch.rejected)?;
-                push(
-                    batch.accepted.into_iter().map(|a| a.txn).collect(),
-                    &mut parked,
-                )
+                push(batch.accepted, &mut parked)
             });
             let finished = summary.and_then(|s| q.finish().map(|()| s));
             match finished {
@@ -289,7 +291,7 @@ fn read_source(
             read_transactions(path, &mut |batch| {
                 rows += batch.len() as u64;
                 progress(rows);
-                push(batch.into_iter().map(|a| a.txn).collect(), &mut parked)
+                push(batch, &mut parked)
             })
             .map(|n| ReadCounts {
                 rows_read: n,

@@ -121,13 +121,13 @@ impl Replayer {
     /// Adds input transactions; calls `sink` with released rows, in order.
     pub fn push(
         &mut self,
-        batch: Vec<LabeledTransaction>,
+        batch: impl IntoIterator<Item = LabeledTransaction>,
         sink: &mut dyn FnMut(Vec<FeatureRow>) -> Result<()>,
     ) -> Result<()> {
-        for t in &batch {
+        for t in batch {
             let time = t.txn.event_time;
             if let Some(upto) = self.released_upto
-                && key(t) <= upto
+                && key(&t) <= upto
             {
                 return Err(FeatureError::OutOfOrder {
                     trans_num: t.txn.trans_num.to_string(),
@@ -141,8 +141,8 @@ impl Replayer {
             }
             self.last_pushed = Some(time);
             self.max_seen = Some(self.max_seen.map_or(time, |m| m.max(time)));
+            self.pending.push(t);
         }
-        self.pending.extend(batch);
         if self.pending.len() >= self.options.release_rows {
             self.release(false, sink)?;
         }

@@ -31,6 +31,7 @@ mod quarantine;
 mod reader;
 mod record;
 mod sniff;
+mod split;
 
 pub use error::{IngestError, Result};
 pub use field::Field;

@@ -63,7 +63,8 @@ const ROW_GROUP_ROWS: usize = 1 << 17;
 #[derive(Default)]
 struct TextCache {
     cards: CardMap<(ByteArray, ByteArray)>,
-    merchants: HashMap<Arc<str>, ByteArray>,
+    /// Randomly seeded foldhash: the names come from the input.
+    merchants: HashMap<Arc<str>, ByteArray, foldhash::fast::RandomState>,
 }
 
 impl TextCache {

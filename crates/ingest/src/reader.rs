@@ -25,6 +25,7 @@ use crate::layout::{Layout, looks_like_data, safe_excerpt};
 use crate::mapping::Mapping;
 use crate::record::{Problem, RecordParser, Repairs, redact_record};
 use crate::sniff::not_csv;
+use crate::split::{RecordSpan, Splitter};
 
 /// How to read a file.
 #[derive(Debug, Clone)]
@@ -292,11 +293,12 @@ fn cut_chunks(
     while !eof || !carry.is_empty() {
         let mut block = std::mem::take(&mut carry);
         if !eof {
-            let old = block.len();
-            block.resize(old + chunk_bytes, 0);
-            let n = read_full(&mut file, &mut block[old..])?;
-            block.truncate(old + n);
-            eof = n == 0 || n < chunk_bytes;
+            // Read straight into spare capacity: no zero-filling first.
+            block.reserve_exact(chunk_bytes);
+            let n = (&mut file)
+                .take(chunk_bytes as u64)
+                .read_to_end(&mut block)?;
+            eof = n < chunk_bytes;
         }
         let cut = if eof {
             block.len()
@@ -341,65 +343,37 @@ fn parse_chunks(rx: &Mutex<Receiver<Chunk>>, tx: &SyncSender<ChunkResult>, parse
 }
 
 fn parse_chunk(chunk: Chunk, parser: &RecordParser, tokens: &mut TokenCache) -> ChunkResult {
-    let newlines = memchr::memchr_iter(b'\n', &chunk.data).count() as u64;
     let capacity = chunk.data.len() / 200;
     let mut accepted = Vec::with_capacity(capacity);
     let mut checks = Vec::with_capacity(capacity);
     let mut rejected = Vec::new();
-    {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(parser.delimiter())
-            .from_reader(chunk.data.as_slice());
-        let mut record = ByteRecord::new();
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    // Only I/O errors and invalid UTF-8 in string records can
-                    // occur here; byte records have neither.
-                    tracing::warn!(error = %e, "csv reader stopped early in a chunk");
-                    break;
-                }
+    let data = chunk.data.as_slice();
+    let mut splitter = Splitter::new(parser.delimiter());
+    while let Some(RecordSpan { start, end, line }) = splitter.next_record(data) {
+        match parser.parse_cached(&splitter.fields(data), tokens) {
+            Ok((txn, repairs)) => {
+                checks.push(RowCheck {
+                    fingerprint: content_fingerprint(&txn),
+                    repairs,
+                    start: start as u32,
+                    end: end as u32,
+                });
+                accepted.push(Accepted { line, txn });
             }
-            let end = reader.position().byte() as usize;
-            let (mut start, mut line) = record
-                .position()
-                .map_or((0, 1), |p| (p.byte() as usize, p.line()));
-            // After a CRLF record the reader stops between `\r` and `\n`, and
-            // it skips blank lines: step over those line breaks so the record
-            // starts, and is numbered, where its text does.
-            while start < end && matches!(chunk.data[start], b'\r' | b'\n') {
-                line += u64::from(chunk.data[start] == b'\n');
-                start += 1;
-            }
-            match parser.parse_cached(&record, tokens) {
-                Ok((txn, repairs)) => {
-                    checks.push(RowCheck {
-                        fingerprint: content_fingerprint(&txn),
-                        repairs,
-                        start: start as u32,
-                        end: end as u32,
-                    });
-                    accepted.push(Accepted { line, txn });
-                }
-                Err(problem) => {
-                    let record = redact_record(&chunk.data[start..end], tokens);
-                    rejected.push(Rejection {
-                        line,
-                        problem,
-                        record,
-                    });
-                }
+            Err(problem) => {
+                let record = redact_record(&data[start..end], tokens);
+                rejected.push(Rejection {
+                    line,
+                    problem,
+                    record,
+                });
             }
         }
     }
     ChunkResult {
         seq: chunk.seq,
+        newlines: splitter.newlines(),
         data: chunk.data,
-        newlines,
         accepted,
         checks,
         rejected,

@@ -13,6 +13,37 @@ use vigie_types::{
 use crate::field::Field;
 use crate::layout::Layout;
 use crate::mapping::{AmountFormat, Mapping, TimePattern};
+use crate::split::SplitFields;
+
+/// A record's fields, however the record was split: a `csv` crate record
+/// (the server's requests, a record unwrapped from quotes) or the parsing
+/// threads' zero-copy [`SplitFields`].
+pub(crate) trait Fields {
+    /// The number of fields.
+    fn field_count(&self) -> usize;
+    /// Field `i`, unquoted.
+    fn field(&self, i: usize) -> Option<&[u8]>;
+}
+
+impl Fields for ByteRecord {
+    fn field_count(&self) -> usize {
+        self.len()
+    }
+
+    fn field(&self, i: usize) -> Option<&[u8]> {
+        self.get(i)
+    }
+}
+
+impl Fields for SplitFields<'_> {
+    fn field_count(&self) -> usize {
+        self.len()
+    }
+
+    fn field(&self, i: usize) -> Option<&[u8]> {
+        self.get(i)
+    }
+}
 
 /// Event times accepted: from 1990-01-01 (card data older than that is a
 /// parsing mistake) to 2100-01-01.
@@ -77,8 +108,10 @@ pub struct RecordParser {
 
 /// Interned merchant names. Each parser clone (one per thread) has its own
 /// table, so rows share one allocation per merchant instead of one each.
+/// Hashed with a randomly seeded foldhash (names come from the input, so the
+/// hash must not be predictable; SipHash cost more than the lookup).
 #[derive(Debug, Default)]
-struct MerchantNames(Mutex<HashMap<Box<[u8]>, Arc<str>>>);
+struct MerchantNames(Mutex<HashMap<Box<[u8]>, Arc<str>, foldhash::fast::RandomState>>);
 
 impl Clone for MerchantNames {
     fn clone(&self) -> Self {
@@ -136,15 +169,15 @@ impl RecordParser {
         &self.layout
     }
 
-    fn raw<'r>(&'r self, record: &'r ByteRecord, field: Field) -> Option<&'r [u8]> {
-        let value = record.get(self.layout.position(field)?)?;
+    fn raw<'r, R: Fields>(&'r self, record: &'r R, field: Field) -> Option<&'r [u8]> {
+        let value = record.field(self.layout.position(field)?)?;
         match &self.value_maps[field as usize] {
             Some(map) => Some(map.get(value).map_or(value, Vec::as_slice)),
             None => Some(value),
         }
     }
 
-    fn get<'r>(&'r self, record: &'r ByteRecord, field: Field) -> &'r [u8] {
+    fn get<'r, R: Fields>(&'r self, record: &'r R, field: Field) -> &'r [u8] {
         self.raw(record, field).unwrap_or_default()
     }
 
@@ -162,26 +195,26 @@ impl RecordParser {
     /// [`Self::parse`], tokenising through `tokens` (from
     /// [`Self::token_cache`]): a file's cards repeat, an HMAC per row is
     /// mostly wasted.
-    pub fn parse_cached(
+    pub(crate) fn parse_cached<R: Fields>(
         &self,
-        record: &ByteRecord,
+        record: &R,
         tokens: &mut TokenCache,
     ) -> Result<(LabeledTransaction, Repairs), Problem> {
         self.parse_tokenizing(record, &mut |card| tokens.tokenize(card))
     }
 
-    fn parse_tokenizing(
+    fn parse_tokenizing<R: Fields>(
         &self,
-        record: &ByteRecord,
+        record: &R,
         tokenize: &mut dyn FnMut(&CardNumber) -> CardToken,
     ) -> Result<(LabeledTransaction, Repairs), Problem> {
         let mut repairs = Repairs::default();
-        if record.len() == self.layout.field_count {
+        if record.field_count() == self.layout.field_count {
             return self
                 .parse_fields(record, &mut repairs, tokenize)
                 .map(|t| (t, repairs));
         }
-        if (self.layout.min_field_count..self.layout.field_count).contains(&record.len()) {
+        if (self.layout.min_field_count..self.layout.field_count).contains(&record.field_count()) {
             repairs.short_record = true;
             return self
                 .parse_fields(record, &mut repairs, tokenize)
@@ -198,7 +231,7 @@ impl RecordParser {
             format!(
                 "expected {} fields, found {}",
                 self.layout.field_count,
-                record.len()
+                record.field_count()
             ),
         ))
     }
@@ -207,24 +240,24 @@ impl RecordParser {
     /// holding a complete, correctly escaped CSV line. Unwrapping it is safe:
     /// the inner line must have exactly the expected number of fields and
     /// still passes every check.
-    fn unwrap_quoted_line(&self, record: &ByteRecord) -> Option<ByteRecord> {
-        if record.len() != 1 || self.layout.field_count < 2 {
+    fn unwrap_quoted_line<R: Fields>(&self, record: &R) -> Option<ByteRecord> {
+        if record.field_count() != 1 || self.layout.field_count < 2 {
             return None;
         }
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(self.delimiter)
-            .from_reader(record.get(0)?);
+            .from_reader(record.field(0)?);
         let mut inner = ByteRecord::new();
         let one_record = reader.read_byte_record(&mut inner).ok()?
             && !reader.read_byte_record(&mut ByteRecord::new()).ok()?;
         (one_record && inner.len() == self.layout.field_count).then_some(inner)
     }
 
-    fn parse_fields(
+    fn parse_fields<R: Fields>(
         &self,
-        r: &ByteRecord,
+        r: &R,
         repairs: &mut Repairs,
         tokenize: &mut dyn FnMut(&CardNumber) -> CardToken,
     ) -> Result<LabeledTransaction, Problem> {
@@ -314,7 +347,7 @@ impl RecordParser {
         })
     }
 
-    fn merchant(&self, r: &ByteRecord) -> Result<Arc<str>, Problem> {
+    fn merchant<R: Fields>(&self, r: &R) -> Result<Arc<str>, Problem> {
         let raw = self.get(r, Field::Merchant);
         let fail =
             |kind, message: &str| Problem::field(Field::Merchant, ValueError::new(kind, message));
@@ -333,7 +366,7 @@ impl RecordParser {
         Ok(self.merchants.intern(text))
     }
 
-    fn amount(&self, r: &ByteRecord, repairs: &mut Repairs) -> Result<Amount, Problem> {
+    fn amount<R: Fields>(&self, r: &R, repairs: &mut Repairs) -> Result<Amount, Problem> {
         let raw = self.get(r, Field::Amount);
         let parsed = match self.amount {
             AmountFormat::Cents => parse_count(raw).and_then(|c| Amount::from_cents(i64::from(c))),

@@ -310,7 +310,7 @@ pub struct TokenCache {
 
 impl TokenCache {
     /// Slots in the cache.
-    pub const SLOTS: usize = 1024;
+    pub const SLOTS: usize = 4096;
 
     /// An empty cache in front of `tokenizer`.
     pub fn new(tokenizer: Tokenizer) -> Self {

@@ -35,9 +35,8 @@ fn training_rows() -> Vec<FeatureRow> {
         &ReadOptions::default(),
         &|_| {},
         &mut |batch| {
-            let txns = batch.accepted.into_iter().map(|a| a.txn).collect();
             replayer
-                .push(txns, &mut |rows| {
+                .push(batch.accepted.into_iter().map(|a| a.txn), &mut |rows| {
                     out.extend(rows);
                     Ok(())
                 })

@@ -39,7 +39,7 @@ pub fn rows() -> &'static Vec<FeatureRow> {
             &ReadOptions::default(),
             &|_| {},
             &mut |batch| {
-                let txns = batch.accepted.into_iter().map(|a| a.txn).collect();
+                let txns: Vec<_> = batch.accepted.into_iter().map(|a| a.txn).collect();
                 replayer
                     .push(txns, &mut |rows| {
                         out.extend(rows);
