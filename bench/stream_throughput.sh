@@ -63,24 +63,72 @@ worker() { # prefix workers-index
   PIDS+=($!)
 }
 
-scored() { # workers-indexes...: decisions the workers logged (their metrics)
-  for i in "$@"; do curl -s "http://127.0.0.1:$((19000 + i))/metrics" || true; done |
-    awk '/^vigie_worker_scored_total/ {n += $NF} END {printf "%d\n", n}'
-}
-
-# Waits until the workers say they logged `target` decisions (polling their
-# /metrics, not the database: a count(*) every 0.2 s would take PostgreSQL
-# CPU from the run it measures).
-# Sets FIRST_MS and FIRST_N to when decisions were first seen (to 0.1 s)
+# Waits until the workers say they logged `target` decisions, polling their
+# /metrics every 50 ms from one Python process over kept-alive connections
+# (not the database: a count(*) that often would take PostgreSQL CPU from
+# the run it measures; not curl in a loop: spawning processes ten times a
+# second took 5% of the two cores).
+# Sets FIRST_MS and FIRST_N to when decisions were first seen (to 50 ms)
 # and how many there were then.
 wait_count() { # target workers-indexes...
-  local target="$1" n; shift
-  FIRST_MS=0 FIRST_N=0
-  while n=$(scored "$@"); [ "$n" -lt "$target" ]; do
-    if [ "$FIRST_MS" -eq 0 ] && [ "$n" -gt 0 ]; then FIRST_MS=$(now_ms) FIRST_N=$n; fi
-    sleep 0.1
-  done
-  [ "$FIRST_MS" -gt 0 ] || FIRST_MS=$(now_ms)
+  local target="$1"; shift
+  local ports=(); for i in "$@"; do ports+=($((19000 + i))); done
+  read -r FIRST_MS FIRST_N < <(python3 - "$target" "${ports[@]}" <<'PY'
+import http.client, sys, time
+target, ports = int(sys.argv[1]), [int(p) for p in sys.argv[2:]]
+conns = {}
+def scored(port):
+    try:
+        conn = conns.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conns[port] = conn
+        conn.request("GET", "/metrics")
+        body = conn.getresponse().read().decode()
+    except OSError:
+        conns.pop(port, None)
+        return 0
+    return sum(int(float(l.rsplit(" ", 1)[1])) for l in body.splitlines()
+               if l.startswith("vigie_worker_scored_total"))
+first_ms = first_n = 0
+while (n := sum(scored(p) for p in ports)) < target:
+    if first_ms == 0 and n > 0:
+        first_ms, first_n = int(time.time() * 1000), n
+    time.sleep(0.05)
+print(first_ms or int(time.time() * 1000), first_n)
+PY
+)
+}
+
+cpu_ticks() { # CPU ticks (user + system) of the services and the workers, one line
+  python3 - "${PIDS[@]}" <<'PY'
+import os, sys
+workers = set(sys.argv[1:])
+totals = {"postgres": 0, "nats-server": 0, "redis-server": 0, "worker": 0}
+for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+        continue
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        continue
+    comm = stat[stat.index("(") + 1:stat.rindex(")")]
+    fields = stat[stat.rindex(")") + 2:].split()
+    ticks = int(fields[11]) + int(fields[12])
+    key = "worker" if pid in workers else comm
+    if key in totals:
+        totals[key] += ticks
+print(" ".join(f"{k}={v}" for k, v in totals.items()))
+PY
+}
+
+cpu_per_tx() { # before-line after-line transactions: CPU microseconds per transaction
+  python3 - "$1" "$2" "$3" <<'PY'
+import os, sys
+before, after = (dict(kv.split("=") for kv in line.split()) for line in sys.argv[1:3])
+n, hz = int(sys.argv[3]), os.sysconf("SC_CLK_TCK")
+us = {k: (int(after[k]) - int(before[k])) * 1e6 / hz / n for k in after}
+print("  CPU per transaction (us): " + ", ".join(f"{k} {v:.1f}" for k, v in us.items())
+      + f", total {sum(us.values()):.1f} (from /proc: host steal does not count)")
+PY
 }
 
 check_logged() { # since target: the database holds what the workers counted
@@ -108,12 +156,15 @@ run_backlog() { # workers
   "${V[@]}" stream publish "$WORK/tx.csv" --nats "$NATS" --subject-prefix "$prefix" --json > "$WORK/pub.json"
   local n; n=$(python3 -c "import json;print(json.load(open('$WORK/pub.json'))['published'])")
   local start; start=$(now_ms)
+  local cpu_before; cpu_before=$(cpu_ticks)
   for i in $(seq 1 "$1"); do worker "$prefix" "$i"; done
   wait_count "$n" $(seq 1 "$1")
   local end; end=$(now_ms)
+  local cpu_after; cpu_after=$(cpu_ticks)
   check_logged "$since" "$n"
   python3 -c "print(f'$1 worker(s): {$n} transactions decided in {($end-$start)/1000:.2f} s = {$n*1000/($end-$start):,.0f} tx/s (backlog published first; '
     f'start-up {($FIRST_MS-$start)/1000:.2f} s, then {($n-$FIRST_N)*1000/max($end-$FIRST_MS, 1):,.0f} tx/s from the first decisions to the last)')"
+  cpu_per_tx "$cpu_before" "$cpu_after" "$n"
   for i in $(seq 1 "$1"); do stages "$i"; done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true

@@ -68,6 +68,7 @@ fn decision(n: u64) -> LoggedDecision {
             stages: Default::default(),
         },
         source: DecisionSource::Http,
+        record_json: None,
     }
 }
 

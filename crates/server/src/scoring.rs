@@ -88,19 +88,13 @@ pub async fn score_one(
 /// Hands the decision to the batch writer; when its queue is full, writes
 /// it directly so no decision goes unlogged.
 async fn log_decision(state: &Arc<AppState>, record: &DecisionRecord) -> Result<(), ApiError> {
-    let logged = LoggedDecision {
-        record: record.clone(),
-        source: DecisionSource::Http,
-    };
+    let logged = LoggedDecision::new(record.clone(), DecisionSource::Http);
     match state.services.writer.submit(logged) {
         Ok(()) => Ok(()),
         Err(SubmitError::Backpressure) => {
             tracing::warn!("decision log queue full: writing the decision directly");
             let log = state.services.log.clone();
-            let logged = LoggedDecision {
-                record: record.clone(),
-                source: DecisionSource::Http,
-            };
+            let logged = LoggedDecision::new(record.clone(), DecisionSource::Http);
             blocking(move || log.write_batch(&[logged], None))
                 .await
                 .map_err(|e| ApiError::internal(&e))?

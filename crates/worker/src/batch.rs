@@ -120,10 +120,8 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
             Scored::Fresh(record) => {
                 fresh_ids.insert(txn.trans_num);
                 published_at.push(item.published_ns);
-                fresh.push(LoggedDecision {
-                    record: *record,
-                    source: DecisionSource::Stream,
-                });
+                // Encoded once: the same text goes to the log and the stream.
+                fresh.push(LoggedDecision::encoded(*record, DecisionSource::Stream));
             }
             // The same transaction twice in this batch: one decision.
             Scored::Duplicate if fresh_ids.contains(&txn.trans_num) => {}
@@ -134,9 +132,11 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
 
     let mut outcome = Outcome::default();
     for logged in &fresh {
-        outcome
-            .publish
-            .push((logged.record.trans_num, encode(&logged.record)));
+        let json = match &logged.record_json {
+            Some(json) => json.as_bytes().to_vec(),
+            None => encode(&logged.record),
+        };
+        outcome.publish.push((logged.record.trans_num, json));
     }
     let position = items
         .iter()

@@ -68,7 +68,10 @@ pub(super) fn insert_params(logged: &LoggedDecision, logged_at: UnixMillis) -> R
         r.latency_us.into(),
         logged.source.as_str().into(),
         logged_at.0.into(),
-        to_json(r)?.into(),
+        match &logged.record_json {
+            Some(json) => json.clone().into(),
+            None => to_json(r)?.into(),
+        },
     ])
 }
 

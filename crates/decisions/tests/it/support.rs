@@ -221,10 +221,7 @@ pub fn record(trans_num: TransNum, card: CardToken, score: f64) -> DecisionRecor
 
 /// A decision of the HTTP path.
 pub fn logged(record: DecisionRecord) -> LoggedDecision {
-    LoggedDecision {
-        record,
-        source: DecisionSource::Http,
-    }
+    LoggedDecision::new(record, DecisionSource::Http)
 }
 
 /// `n` fresh decisions on one card.
