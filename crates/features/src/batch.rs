@@ -114,6 +114,8 @@ pub fn compute_features(
     let tmp = partial(&outputs.parquet);
     let mut writer = FeatureWriter::create(&tmp, metadata)?;
     let (tx, rx) = sync_channel::<Vec<FeatureRow>>(4);
+    // Written row vectors go back to the replay, to be filled again.
+    let (recycle_tx, recycle_rx) = sync_channel::<Vec<FeatureRow>>(4);
     let replayer = match initial {
         Some(store) => Replayer::with_states(options.clone(), store.into_states()?),
         None => Replayer::new(options.clone()),
@@ -122,6 +124,8 @@ pub fn compute_features(
         let writing = scope.spawn(move || -> Result<u64> {
             for rows in rx {
                 writer.write(&rows)?;
+                // Full: the replay has spares enough; the vector is dropped.
+                let _ = recycle_tx.try_send(rows);
             }
             writer.finish()
         });
@@ -131,7 +135,8 @@ pub fn compute_features(
         let tmp = &tmp;
         // Returning drops both channel ends, drained or not: the reader
         // stops and the writer's input closes.
-        let replaying = scope.spawn(move || replay_batches(replayer, batch_rx, tx, tmp));
+        let replaying =
+            scope.spawn(move || replay_batches(replayer, batch_rx, tx, &recycle_rx, tmp));
         let read = read_source(
             source,
             &mut |batch| batch_tx.send(batch).map_err(|_| stopped(tmp, "replay")),
@@ -186,6 +191,7 @@ fn replay_batches(
     mut replayer: Replayer,
     batches: Receiver<Vec<Accepted>>,
     writer: SyncSender<Vec<FeatureRow>>,
+    written: &Receiver<Vec<FeatureRow>>,
     path: &Path,
 ) -> Result<Replayed> {
     let mut frauds = 0u64;
@@ -197,6 +203,9 @@ fn replay_batches(
         writer.send(rows).map_err(|_| stopped(path, "writer"))
     };
     for batch in &batches {
+        for rows in written.try_iter() {
+            replayer.recycle(rows);
+        }
         // The transactions move once, into the replay's reorder buffer.
         replayer.push(batch.into_iter().map(|a| a.txn), &mut send)?;
     }

@@ -78,6 +78,12 @@ pub struct Replayer {
     max_seen: Option<Timestamp>,
     last_pushed: Option<Timestamp>,
     summary: ReplaySummary,
+    /// The block being released, kept to reuse its allocation.
+    block: Vec<LabeledTransaction>,
+    /// Emptied row vectors handed back by the sink's consumer
+    /// ([`Replayer::recycle`]): filling them again touches memory that is
+    /// already mapped, where fresh vectors of this size are page-faulted in.
+    spare_rows: Vec<Vec<FeatureRow>>,
 }
 
 fn key(t: &LabeledTransaction) -> (Timestamp, TransNum) {
@@ -100,6 +106,17 @@ impl Replayer {
             max_seen: None,
             last_pushed: None,
             summary: ReplaySummary::default(),
+            block: Vec::new(),
+            spare_rows: Vec::new(),
+        }
+    }
+
+    /// Hands back a row vector the sink is done with, for the next release
+    /// to fill (optional: without it every release allocates).
+    pub fn recycle(&mut self, mut rows: Vec<FeatureRow>) {
+        rows.clear();
+        if self.spare_rows.len() < 4 {
+            self.spare_rows.push(rows);
         }
     }
 
@@ -180,8 +197,9 @@ impl Replayer {
         if ready == 0 {
             return Ok(());
         }
-        let rest = self.pending.split_off(ready);
-        let block = std::mem::replace(&mut self.pending, rest);
+        // Drained rather than split off: both vectors keep their capacity.
+        let mut block = std::mem::take(&mut self.block);
+        block.extend(self.pending.drain(..ready));
         self.released_upto = block.last().map(key);
         if self.summary.first_event.is_none() {
             self.summary.first_event = block.first().map(|t| t.txn.event_time);
@@ -189,11 +207,15 @@ impl Replayer {
         self.summary.last_event = self.released_upto.map(|k| k.0);
         self.summary.rows += block.len() as u64;
         let features = self.compute(&block);
-        let rows = block
-            .into_iter()
-            .zip(features)
-            .map(|(txn, features)| FeatureRow { txn, features })
-            .collect();
+        let mut rows = self.spare_rows.pop().unwrap_or_default();
+        rows.reserve(block.len());
+        rows.extend(
+            block
+                .drain(..)
+                .zip(features)
+                .map(|(txn, features)| FeatureRow { txn, features }),
+        );
+        self.block = block;
         sink(rows)
     }
 

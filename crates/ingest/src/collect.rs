@@ -3,29 +3,28 @@
 //! thread. Per-record work is done by the parsing threads; what is left here
 //! is one map lookup and a few counters per record.
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::mpsc::Receiver;
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use vigie_types::{Label, LabeledTransaction, Timestamp, TokenCache, Tokenizer, TransNum};
 
 use crate::error::Result;
+use crate::id_index::IdIndex;
 use crate::reader::{Batch, ChunkResult, ReadSummary, Rejection, RowCheck};
 use crate::record::{Problem, Repairs, redact_record};
 
 pub(crate) struct Collector {
     next_seq: u64,
     pending: BTreeMap<u64, ChunkResult>,
-    /// `trans_num` (as two words, to keep entries at 24 bytes) -> content
-    /// fingerprint of the first record that used it. Hashed with a randomly
-    /// seeded foldhash: ids come from the input, so the hash must not be
-    /// predictable, but SipHash was the collector's largest cost.
-    seen: HashMap<[u64; 2], u64, foldhash::fast::RandomState>,
+    /// `trans_num` -> content fingerprint of the first record that used it.
+    seen: IdIndex,
     keep_id_conflicts: bool,
     next_line: u64,
     last_event: Option<Timestamp>,
     /// Tokenises the card numbers of records quarantined here.
     tokens: TokenCache,
+    /// Where chunk buffers go once absorbed (back to the reader).
+    spare_buffers: Option<SyncSender<Vec<u8>>>,
 }
 
 impl Collector {
@@ -38,15 +37,20 @@ impl Collector {
         Self {
             next_seq: 0,
             pending: BTreeMap::new(),
-            seen: HashMap::with_capacity_and_hasher(
-                expected_rows.min(1 << 26),
-                foldhash::fast::RandomState::default(),
-            ),
+            seen: IdIndex::with_capacity(expected_rows.min(1 << 26)),
             keep_id_conflicts,
             next_line: first_line,
             last_event: None,
             tokens: TokenCache::new(tokenizer),
+            spare_buffers: None,
         }
+    }
+
+    /// Sends each chunk's buffer to `spare` once absorbed, for the reader
+    /// to fill again (dropped when `spare` is full or closed).
+    pub(crate) fn returning_buffers(mut self, spare: SyncSender<Vec<u8>>) -> Self {
+        self.spare_buffers = Some(spare);
+        self
     }
 
     pub(crate) fn run(
@@ -80,8 +84,20 @@ impl Collector {
         summary.rows_read += (accepted.len() + rejected.len()) as u64;
         let rejected_by_parser = rejected.len();
 
+        // Each insert first loads the slot of the row LOOKAHEAD rows on: those
+        // loads do not wait on each other, so the CPU overlaps their cache
+        // misses, and the row's own slot is usually in cache by its turn.
+        const LOOKAHEAD: usize = 16;
+        let keys: Vec<[u64; 2]> = accepted
+            .iter()
+            .map(|row| id_key(row.txn.txn.trans_num))
+            .collect();
+        let mut touched = self.seen.touch(keys.iter().take(LOOKAHEAD).copied());
         let mut keep = vec![true; accepted.len()];
         for (i, (row, check)) in accepted.iter().zip(&checks).enumerate() {
+            if let Some(&ahead) = keys.get(i + LOOKAHEAD) {
+                touched ^= self.seen.touch(std::iter::once(ahead));
+            }
             match self.check_unique(row.txn.txn.trans_num, check.fingerprint, summary) {
                 Ok(()) => self.count_accepted(&row.txn, check, summary),
                 Err(problem) => {
@@ -95,6 +111,7 @@ impl Collector {
                 }
             }
         }
+        std::hint::black_box(touched);
         if rejected.len() > rejected_by_parser {
             let mut flags = keep.iter();
             accepted.retain(|_| flags.next().copied().unwrap_or(true));
@@ -106,10 +123,19 @@ impl Collector {
         for r in &mut rejected {
             r.line += offset;
             summary.rejected += 1;
-            *summary
-                .rejected_by_reason
-                .entry(r.problem.reason.clone())
-                .or_default() += 1;
+            // Looked up before inserting: most refusals share a reason, and
+            // `entry` would clone the reason for every one.
+            match summary.rejected_by_reason.get_mut(&r.problem.reason) {
+                Some(count) => *count += 1,
+                None => {
+                    summary
+                        .rejected_by_reason
+                        .insert(r.problem.reason.clone(), 1);
+                }
+            }
+        }
+        if let Some(spare) = &self.spare_buffers {
+            let _ = spare.try_send(data);
         }
         Batch { accepted, rejected }
     }
@@ -121,18 +147,10 @@ impl Collector {
         fingerprint: u64,
         summary: &mut ReadSummary,
     ) -> Result<(), Problem> {
-        let value = id.as_u128();
-        let key = [(value >> 64) as u64, value as u64];
-        // One probe (the table is larger than the caches: each probe is a
-        // cache miss), not a lookup then an insert.
-        let first = match self.seen.entry(key) {
-            Entry::Vacant(slot) => {
-                slot.insert(fingerprint);
-                return Ok(());
-            }
-            Entry::Occupied(slot) => *slot.get(),
+        let Some(first) = self.seen.insert(id_key(id), fingerprint) else {
+            return Ok(());
         };
-        if first == fingerprint {
+        if IdIndex::same(first, fingerprint) {
             summary.duplicates += 1;
             return Err(Problem::record(
                 "duplicate_trans_num",
@@ -183,4 +201,10 @@ impl Collector {
             }
         }
     }
+}
+
+/// A `trans_num` as the index's key.
+fn id_key(id: TransNum) -> [u64; 2] {
+    let value = id.as_u128();
+    [(value >> 64) as u64, value as u64]
 }

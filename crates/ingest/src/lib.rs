@@ -22,6 +22,7 @@ mod chunk;
 mod collect;
 mod error;
 mod field;
+mod id_index;
 mod ingest;
 pub mod kaggle;
 mod layout;

@@ -189,18 +189,23 @@ pub fn read_file(
     let (result_tx, result_rx) = sync_channel::<ChunkResult>(threads * 2);
     let chunk_rx = Arc::new(Mutex::new(chunk_rx));
     let expected_rows = std::fs::metadata(path).map_or(0, |m| m.len() / 200) as usize;
+    // Chunk buffers the collector is done with go back to the reader, which
+    // reads into them again instead of page-faulting fresh ones in.
+    let (spare_tx, spare_rx) = sync_channel::<Vec<u8>>(threads * 2 + 2);
     let mut collector = Collector::new(
         tokenizer.clone(),
         header_lines as u64 + 1,
         expected_rows,
         options.keep_id_conflicts,
-    );
+    )
+    .returning_buffers(spare_tx);
 
     std::thread::scope(|scope| -> Result<()> {
         let reader = scope.spawn(move || {
             cut_chunks(
                 file,
                 carry,
+                &spare_rx,
                 bom + body_start,
                 options.chunk_bytes,
                 chunk_tx,
@@ -283,6 +288,7 @@ fn read_header(path: &Path, head: &[u8], mapping: &Mapping) -> Result<(Layout, u
 fn cut_chunks(
     mut file: File,
     mut carry: Vec<u8>,
+    spare: &Receiver<Vec<u8>>,
     mut bytes_done: usize,
     chunk_bytes: usize,
     tx: SyncSender<Chunk>,
@@ -291,7 +297,15 @@ fn cut_chunks(
     let mut seq = 0;
     let mut eof = false;
     while !eof || !carry.is_empty() {
-        let mut block = std::mem::take(&mut carry);
+        let mut block = match spare.try_recv() {
+            Ok(mut buffer) => {
+                buffer.clear();
+                buffer.extend_from_slice(&carry);
+                carry.clear();
+                buffer
+            }
+            Err(_) => std::mem::take(&mut carry),
+        };
         if !eof {
             // Read straight into spare capacity: no zero-filling first.
             block.reserve_exact(chunk_bytes);
