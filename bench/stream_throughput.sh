@@ -11,7 +11,9 @@
 # keeps the work directory (worker logs) and prints its path. After each
 # backlog run the workers' per-stage wall time is printed
 # (vigie_worker_stage_seconds: summed over the partitions' batches, which
-# overlap, so the sums exceed the run's seconds).
+# overlap, so the sums exceed the run's seconds), and the CPU each of
+# PostgreSQL, NATS, Redis and the workers used per transaction (from /proc:
+# less sensitive to the host's speed than the wall-clock rates).
 #
 # Needs NATS (JetStream), Redis and PostgreSQL; URLs from VIGIE_TEST_NATS_URL,
 # VIGIE_TEST_REDIS_URL and VIGIE_TEST_DATABASE_URL (the local defaults
