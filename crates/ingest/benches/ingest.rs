@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the ingestion path: one record through the parser,
 //! and whole files through the parallel reader (no output) and through
-//! `ingest_file` (Parquet + quarantine).
+//! `ingest_file` (Parquet + quarantine); and the record splitter against the
+//! `csv` crate's reader it replaced in the parsing threads.
 //!
 //! `cargo bench -p vigie-ingest --bench ingest`
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
@@ -8,6 +9,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use vigie_ingest::split::Splitter;
 use vigie_ingest::{
     IngestOutputs, Layout, Mapping, ReadOptions, RecordParser, ingest_file, read_file,
 };
@@ -79,5 +81,56 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Records into fields, nothing else: the `csv` crate's byte records (which
+/// copy every field into the record) against the zero-copy splitter; on the
+/// random rows, and on the first 64 MiB of `VIGIE_BENCH_CSV` when it names a
+/// file (e.g. sparkov7_train, decompressed).
+fn split(c: &mut Criterion) {
+    split_file(c, "split/random_rows", rows::random_file(ROWS));
+    if let Some(path) = std::env::var_os("VIGIE_BENCH_CSV") {
+        let mut file = std::fs::read(path).expect("VIGIE_BENCH_CSV names a readable file");
+        file.truncate(64 << 20);
+        if let Some(end) = file.iter().rposition(|&b| b == b'\n') {
+            file.truncate(end + 1);
+        }
+        split_file(c, "split/bench_csv", file);
+    }
+}
+
+fn split_file(c: &mut Criterion, name: &str, file: Vec<u8>) {
+    let mut group = c.benchmark_group(name);
+    group.sample_size(20);
+    group.throughput(Throughput::Bytes(file.len() as u64));
+    group.bench_function("csv_crate_byte_records", |b| {
+        b.iter(|| {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(file.as_slice());
+            let mut record = csv::ByteRecord::new();
+            let mut bytes = 0;
+            while reader.read_byte_record(&mut record).unwrap() {
+                bytes += record.iter().map(<[u8]>::len).sum::<usize>();
+            }
+            black_box(bytes)
+        })
+    });
+    group.bench_function("vigie_splitter", |b| {
+        b.iter(|| {
+            let mut splitter = Splitter::new(b',');
+            let mut bytes = 0;
+            while splitter.next_record(&file).is_some() {
+                let fields = splitter.fields(&file);
+                bytes += (0..fields.len())
+                    .filter_map(|i| fields.get(i))
+                    .map(<[u8]>::len)
+                    .sum::<usize>();
+            }
+            black_box(bytes)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, split);
 criterion_main!(benches);

@@ -32,7 +32,7 @@ mod quarantine;
 mod reader;
 mod record;
 mod sniff;
-mod split;
+pub mod split;
 
 pub use error::{IngestError, Result};
 pub use field::Field;

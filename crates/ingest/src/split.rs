@@ -27,17 +27,17 @@ enum Span {
 /// One record: where it is in the chunk, the line it starts on, and its
 /// fields (see [`Splitter::fields`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RecordSpan {
+pub struct RecordSpan {
     /// First byte of the record.
-    pub(crate) start: usize,
+    pub start: usize,
     /// Just past the record's line end (or the end of the chunk).
-    pub(crate) end: usize,
+    pub end: usize,
     /// The 1-based line the record starts on, counted from the chunk's start.
-    pub(crate) line: u64,
+    pub line: u64,
 }
 
 /// The fields of the record last returned by [`Splitter::next_record`].
-pub(crate) struct SplitFields<'a> {
+pub struct SplitFields<'a> {
     data: &'a [u8],
     scratch: &'a [u8],
     spans: &'a [Span],
@@ -45,12 +45,18 @@ pub(crate) struct SplitFields<'a> {
 
 impl SplitFields<'_> {
     /// The number of fields.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.spans.len()
     }
 
+    /// Whether the record has no fields (never, for a record the splitter
+    /// returned: an empty line is skipped, not a record).
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
     /// Field `i`, unquoted.
-    pub(crate) fn get(&self, i: usize) -> Option<&[u8]> {
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
         Some(match self.spans.get(i)? {
             Span::Data(r) => &self.data[r.clone()],
             Span::Scratch(r) => &self.scratch[r.clone()],
@@ -59,7 +65,7 @@ impl SplitFields<'_> {
 }
 
 /// Walks the records of a chunk that starts at a record boundary.
-pub(crate) struct Splitter {
+pub struct Splitter {
     delimiter: u8,
     pos: usize,
     line: u64,
@@ -70,7 +76,7 @@ pub(crate) struct Splitter {
 impl Splitter {
     /// A splitter for fields separated by `delimiter` (never a quote or a
     /// line break: the mapping refuses those).
-    pub(crate) fn new(delimiter: u8) -> Self {
+    pub fn new(delimiter: u8) -> Self {
         Self {
             delimiter,
             pos: 0,
@@ -81,12 +87,12 @@ impl Splitter {
     }
 
     /// Line breaks seen so far: after the last record, the chunk's count.
-    pub(crate) fn newlines(&self) -> u64 {
+    pub fn newlines(&self) -> u64 {
         self.line - 1
     }
 
     /// The fields of the record last returned by [`Self::next_record`].
-    pub(crate) fn fields<'a>(&'a self, data: &'a [u8]) -> SplitFields<'a> {
+    pub fn fields<'a>(&'a self, data: &'a [u8]) -> SplitFields<'a> {
         SplitFields {
             data,
             scratch: &self.scratch,
@@ -96,7 +102,7 @@ impl Splitter {
 
     /// The next record of `data` (the same slice on every call), or `None`
     /// at its end.
-    pub(crate) fn next_record(&mut self, data: &[u8]) -> Option<RecordSpan> {
+    pub fn next_record(&mut self, data: &[u8]) -> Option<RecordSpan> {
         self.skip_line_ends(data);
         if self.pos >= data.len() {
             return None;
