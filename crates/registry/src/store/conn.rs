@@ -174,7 +174,7 @@ impl Conn {
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
         // journal_mode answers with the mode in force: check it took.
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        let mode = switch_to_wal(&conn)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(RegistryError::Config {
                 message: format!("SQLite refused WAL journaling (mode is {mode})"),
@@ -354,5 +354,29 @@ impl From<u64> for Param {
 impl From<Option<u64>> for Param {
     fn from(v: Option<u64>) -> Self {
         Self::Int(v.map(|v| i64::try_from(v).unwrap_or(i64::MAX)))
+    }
+}
+
+/// `PRAGMA journal_mode=WAL`, answering the mode in force. Switching a new
+/// file to WAL needs an exclusive lock, and SQLite answers `SQLITE_BUSY` at
+/// once, without calling the busy handler, while another process opens the
+/// same file (seen in the migration race test): such an answer is retried,
+/// with a growing pause, within the busy timeout.
+fn switch_to_wal(conn: &rusqlite::Connection) -> Result<String> {
+    let started = std::time::Instant::now();
+    let mut attempt = 0u32;
+    loop {
+        let answer = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0));
+        let busy = matches!(
+            answer.as_ref().map_err(rusqlite::Error::sqlite_error_code),
+            Err(Some(
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ))
+        );
+        if !busy || started.elapsed() >= SQLITE_BUSY_TIMEOUT {
+            return Ok(answer?);
+        }
+        attempt += 1;
+        std::thread::sleep(Duration::from_millis(u64::from(attempt.min(50)) * 2));
     }
 }
