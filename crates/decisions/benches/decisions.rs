@@ -34,8 +34,8 @@ fn decision(n: u64) -> LoggedDecision {
         contribution: 0.25,
         text: "The amount is far above this card's usual spending.".into(),
     };
-    LoggedDecision {
-        record: DecisionRecord {
+    LoggedDecision::new(
+        DecisionRecord {
             trans_num: TransNum::from_u128(u128::from(n) << 64 | u128::from(std::process::id())),
             card,
             event_time: Timestamp::from_seconds(1_600_000_000 + n as i64),
@@ -67,9 +67,8 @@ fn decision(n: u64) -> LoggedDecision {
             latency_us: 180,
             stages: Default::default(),
         },
-        source: DecisionSource::Http,
-        record_json: None,
-    }
+        DecisionSource::Http,
+    )
 }
 
 /// The log, its label, and the PostgreSQL schema to drop.

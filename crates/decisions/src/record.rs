@@ -42,12 +42,13 @@ pub struct LoggedDecision {
     pub record: DecisionRecord,
     /// Where it was decided.
     pub source: DecisionSource,
-    /// `record` as JSON (`serde_json::to_string`), when the caller already
-    /// encoded it: the stream worker encodes each record once, for the log's
-    /// `record` column and for the decisions stream (encoding was a fifth of
-    /// the worker's CPU when done twice). `None`: the log encodes it.
+    /// `record` as JSON (`serde_json::to_string`), when made with
+    /// [`Self::encoded`]: the stream worker encodes each record once, for the
+    /// log's `record` column and for the decisions stream (encoding was a
+    /// fifth of the worker's CPU when done twice). `None`: the log encodes
+    /// it. Private, so it always matches `record`.
     #[serde(skip)]
-    pub record_json: Option<String>,
+    record_json: Option<String>,
 }
 
 impl LoggedDecision {
@@ -60,7 +61,9 @@ impl LoggedDecision {
         }
     }
 
-    /// A decision to log with its record already encoded, as JSON.
+    /// A decision to log with its record already encoded, as JSON (see
+    /// [`Self::record_json`]). Build it last: the text is taken now, so a
+    /// later change to `record` would not be in what the log stores.
     pub fn encoded(record: DecisionRecord, source: DecisionSource) -> Self {
         let record_json = serde_json::to_string(&record).ok();
         Self {
@@ -68,6 +71,12 @@ impl LoggedDecision {
             source,
             record_json,
         }
+    }
+
+    /// The record as JSON, when this decision was made with
+    /// [`Self::encoded`] (and the encoding succeeded).
+    pub fn record_json(&self) -> Option<&str> {
+        self.record_json.as_deref()
     }
 }
 

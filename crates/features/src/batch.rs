@@ -8,8 +8,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Instant;
 
 use serde::Serialize;
-use vigie_ingest::Accepted;
-use vigie_ingest::{IngestError, QuarantineWriter, ReadOptions, read_file, read_transactions};
+use vigie_ingest::{
+    Accepted, IngestError, QuarantineWriter, ReadOptions, read_file, read_transactions,
+};
 use vigie_types::{CardToken, Tokenizer};
 
 use crate::catalogue::{FEATURE_COUNT, feature_schema};

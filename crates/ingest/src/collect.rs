@@ -88,15 +88,14 @@ impl Collector {
         // loads do not wait on each other, so the CPU overlaps their cache
         // misses, and the row's own slot is usually in cache by its turn.
         const LOOKAHEAD: usize = 16;
-        let keys: Vec<[u64; 2]> = accepted
-            .iter()
-            .map(|row| id_key(row.txn.txn.trans_num))
-            .collect();
-        let mut touched = self.seen.touch(keys.iter().take(LOOKAHEAD).copied());
+        let mut touched = 0;
+        for row in accepted.iter().take(LOOKAHEAD) {
+            touched ^= self.seen.touch(id_key(row.txn.txn.trans_num));
+        }
         let mut keep = vec![true; accepted.len()];
         for (i, (row, check)) in accepted.iter().zip(&checks).enumerate() {
-            if let Some(&ahead) = keys.get(i + LOOKAHEAD) {
-                touched ^= self.seen.touch(std::iter::once(ahead));
+            if let Some(ahead) = accepted.get(i + LOOKAHEAD) {
+                touched ^= self.seen.touch(id_key(ahead.txn.txn.trans_num));
             }
             match self.check_unique(row.txn.txn.trans_num, check.fingerprint, summary) {
                 Ok(()) => self.count_accepted(&row.txn, check, summary),

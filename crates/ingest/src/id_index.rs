@@ -5,9 +5,8 @@
 //! lookup is a cache miss: that made the collector's `HashMap` (a control
 //! byte array beside the entries: two misses per insert) its largest cost.
 //! Here an entry is one 24-byte slot, probed linearly, so an insert is
-//! usually one miss; and [`IdIndex::touch`] lets the collector load a whole
-//! chunk's slots first, with independent loads that the CPU overlaps,
-//! before inserting in file order.
+//! usually one miss; and [`IdIndex::touch`] lets the collector load the
+//! slot of a row a few rows ahead, so that the CPU overlaps those misses.
 
 use std::hash::BuildHasher;
 
@@ -42,11 +41,11 @@ impl IdIndex {
         self.hasher.hash_one(key) as usize & (self.slots.len() - 1)
     }
 
-    /// Loads the home slots of `keys` without changing anything, so that
-    /// the inserts that follow find them in cache. Returns a value that
-    /// depends on the loads (pass it to `black_box`).
-    pub(crate) fn touch(&self, keys: impl Iterator<Item = [u64; 2]>) -> u64 {
-        keys.fold(0, |acc, key| acc ^ self.slots[self.home(key)].fingerprint)
+    /// Loads the home slot of `key` without changing anything, so that an
+    /// insert that follows finds it in cache. Returns a value that depends
+    /// on the load (pass it on to `black_box`).
+    pub(crate) fn touch(&self, key: [u64; 2]) -> u64 {
+        self.slots[self.home(key)].fingerprint
     }
 
     /// Records `key` with `fingerprint` if it is new (`None`); otherwise
@@ -137,6 +136,6 @@ mod tests {
         let mut index = IdIndex::with_capacity(4);
         assert_eq!(index.insert([0, 0], 0), None);
         assert!(index.insert([0, 0], 0).is_some_and(|f| IdIndex::same(f, 0)));
-        assert_eq!(index.touch(std::iter::once([0, 0])), 1);
+        assert_eq!(index.touch([0, 0]), 1);
     }
 }

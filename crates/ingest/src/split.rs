@@ -186,7 +186,7 @@ impl Splitter {
                 // Unterminated: the field runs to the end of the data.
                 self.count_newlines(&data[segment..]);
                 let end = data.len();
-                self.push_quoted(data, open, segment..end, rewritten, end..end);
+                self.push_quoted(data, segment..end, rewritten, end..end);
                 return end;
             };
             self.count_newlines(&data[segment..close]);
@@ -204,7 +204,7 @@ impl Splitter {
                 // Text after the closing quote is kept, as plain text.
                 Some(_) => self.find_field_end(data, after),
             };
-            self.push_quoted(data, open, segment..close, rewritten, after..end);
+            self.push_quoted(data, segment..close, rewritten, after..end);
             return end;
         }
     }
@@ -214,13 +214,11 @@ impl Splitter {
     fn push_quoted(
         &mut self,
         data: &[u8],
-        open: usize,
         last: Range<usize>,
         rewritten: Option<usize>,
         tail: Range<usize>,
     ) {
         if rewritten.is_none() && tail.is_empty() {
-            debug_assert_eq!(last.start, open);
             self.spans.push(Span::Data(last));
             return;
         }

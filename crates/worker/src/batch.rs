@@ -132,10 +132,9 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
 
     let mut outcome = Outcome::default();
     for logged in &fresh {
-        let json = match &logged.record_json {
-            Some(json) => json.as_bytes().to_vec(),
-            None => encode(&logged.record),
-        };
+        let json = logged
+            .record_json()
+            .map_or_else(|| encode(&logged.record), |json| json.as_bytes().to_vec());
         outcome.publish.push((logged.record.trans_num, json));
     }
     let position = items

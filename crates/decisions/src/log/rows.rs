@@ -68,8 +68,8 @@ pub(super) fn insert_params(logged: &LoggedDecision, logged_at: UnixMillis) -> R
         r.latency_us.into(),
         logged.source.as_str().into(),
         logged_at.0.into(),
-        match &logged.record_json {
-            Some(json) => json.clone().into(),
+        match logged.record_json() {
+            Some(json) => json.to_owned().into(),
             None => to_json(r)?.into(),
         },
     ])

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use vigie_decisions::{
-    DecisionError, DecisionFilter, DecisionLog, DecisionSource, Feedback, StreamPosition,
-    UnixMillis,
+    DecisionError, DecisionFilter, DecisionLog, DecisionSource, Feedback, LoggedDecision,
+    StreamPosition, UnixMillis,
 };
 use vigie_engine::Decision;
 use vigie_types::Label;
@@ -35,10 +35,12 @@ fn a_decision_reads_back_exactly_as_logged(backend: Backend) {
     };
     let log = t.open();
     let before = UnixMillis::now();
-    let mut stream_decision = decisions(1, card()).remove(0);
-    stream_decision.source = DecisionSource::Stream;
-    stream_decision.record.challenger = None;
-    stream_decision.record.degraded = true;
+    let mut record = decisions(1, card()).remove(0).record;
+    record.challenger = None;
+    record.degraded = true;
+    // The stream worker's way: the record encoded once, up front, and the
+    // log's `record` column filled from that text.
+    let stream_decision = LoggedDecision::encoded(record, DecisionSource::Stream);
     let http_decision = decisions(1, card()).remove(0);
     let outcome = log
         .write_batch(&[http_decision.clone(), stream_decision.clone()], None)

@@ -361,7 +361,9 @@ impl From<Option<u64>> for Param {
 /// file to WAL needs an exclusive lock, and SQLite answers `SQLITE_BUSY` at
 /// once, without calling the busy handler, while another process opens the
 /// same file (seen in the migration race test): such an answer is retried,
-/// with a growing pause, within the busy timeout.
+/// with a growing pause, within the busy timeout. The decision log opens its
+/// SQLite file the same way (`vigie-decisions`' `enable_wal`); the two
+/// crates share no dependency to hold one copy.
 fn switch_to_wal(conn: &rusqlite::Connection) -> Result<String> {
     let started = std::time::Instant::now();
     let mut attempt = 0u32;
