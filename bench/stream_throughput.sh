@@ -15,6 +15,10 @@
 # PostgreSQL, NATS, Redis and the workers used per transaction (from /proc:
 # less sensitive to the host's speed than the wall-clock rates).
 #
+# Each run's NATS streams are deleted when it ends (bench/nats_drop_streams.py):
+# streams left behind grow the server, and later runs would measure a
+# heavier one. Its decisions stay in the log (a log only grows).
+#
 # Needs NATS (JetStream), Redis and PostgreSQL; URLs from VIGIE_TEST_NATS_URL,
 # VIGIE_TEST_REDIS_URL and VIGIE_TEST_DATABASE_URL (the local defaults
 # otherwise). Builds the release binary. Each run uses its own subject
@@ -35,9 +39,13 @@ read -r -a EXTRA <<< "${WORKER_ARGS:-}"
 [ -n "${VIGIE_BIN:-}" ] || cargo build --release -q -p vigie-cli
 WORK=$(mktemp -d)
 PIDS=()
+PREFIXES=() # each run's subject prefix: its streams are deleted at the end
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  for prefix in "${PREFIXES[@]}"; do
+    python3 bench/nats_drop_streams.py "$NATS" "$prefix" >/dev/null || true
+  done
   [ -n "${KEEP_WORK:-}" ] && echo "work dir kept: $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -75,9 +83,16 @@ worker() { # prefix workers-index
 wait_count() { # target workers-indexes...
   local target="$1"; shift
   local ports=(); for i in "$@"; do ports+=($((19000 + i))); done
-  read -r FIRST_MS FIRST_N < <(python3 - "$target" "${ports[@]}" <<'PY'
-import http.client, sys, time
+  read -r FIRST_MS FIRST_N < <(WORKER_PIDS="${PIDS[*]}" python3 - "$target" "${ports[@]}" <<'PY'
+import http.client, os, sys, time
 target, ports = int(sys.argv[1]), [int(p) for p in sys.argv[2:]]
+pids = os.environ["WORKER_PIDS"].split()
+def alive(pid):  # a worker that exited is a zombie until the shell reaps it
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
 conns = {}
 def scored(port):
     try:
@@ -92,12 +107,20 @@ def scored(port):
                if l.startswith("vigie_worker_scored_total"))
 first_ms = first_n = 0
 while (n := sum(scored(p) for p in ports)) < target:
+    if not all(alive(pid) for pid in pids):
+        print("dead 0")
+        sys.exit(1)
     if first_ms == 0 and n > 0:
         first_ms, first_n = int(time.time() * 1000), n
     time.sleep(0.05)
 print(first_ms or int(time.time() * 1000), first_n)
 PY
 )
+  if [ "$FIRST_MS" = dead ]; then
+    echo "a worker exited before the run ended; its log says:" >&2
+    grep -h -m5 -E "panicked|ERROR|error" "$WORK"/worker-*.log >&2
+    exit 1
+  fi
 }
 
 cpu_ticks() { # CPU ticks (user + system) of the services and the workers, one line
@@ -153,6 +176,7 @@ print("  worker '"$1"' stages (sum s / batches / mean ms): " + ", ".join(
 
 run_backlog() { # workers
   local prefix="bench$RANDOM$1w"
+  PREFIXES+=("$prefix")
   "${V[@]}" generate --rows "$ROWS" --from 2020-01-01 --to 2020-03-31 --seed "$RANDOM" --out "$WORK/tx.csv" >/dev/null
   local since; since=$(now_ms)
   "${V[@]}" stream publish "$WORK/tx.csv" --nats "$NATS" --subject-prefix "$prefix" --json > "$WORK/pub.json"
@@ -171,6 +195,7 @@ run_backlog() { # workers
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   PIDS=()
+  python3 bench/nats_drop_streams.py "$NATS" "$prefix" >/dev/null
 }
 
 echo "== throughput: a backlog of $ROWS transactions, then the workers start (load: $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -181,6 +206,7 @@ case " $PARTS " in *" latency "*) ;; *) exit 0 ;; esac
 
 echo "== latency: one worker, publishing $ROWS transactions at $RATE/s"
 prefix="bench$RANDOM"lat
+PREFIXES+=("$prefix")
 "${V[@]}" generate --rows "$ROWS" --from 2020-01-01 --to 2020-03-31 --seed "$RANDOM" --out "$WORK/tx.csv" >/dev/null
 worker "$prefix" 9
 sleep 2

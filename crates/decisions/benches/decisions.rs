@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use vigie_decisions::{
-    BatchWriter, BatchWriterOptions, DecisionLog, DecisionLogConfig, DecisionSource, LoggedDecision,
+    BatchWriter, BatchWriterOptions, DecisionLog, DecisionLogConfig, DecisionSource,
+    LoggedDecision, StreamPosition,
 };
 use vigie_engine::rules::RuleAction;
 use vigie_engine::{DecisionRecord, ModelRef, Reason, RuleHit, ShadowScore, Thresholds};
@@ -114,6 +115,34 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || fresh(256),
             |batch| log.write_batch(&batch, None).unwrap(),
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    // The stream worker's group commit: 16 partitions' batches of 256
+    // decisions, with their positions, in one statement.
+    group.throughput(Throughput::Elements(16 * 256));
+    let mut sequence = 0u64;
+    group.bench_function("write_group_16x256", |b| {
+        b.iter_batched(
+            || {
+                sequence += 256;
+                let positions: Vec<StreamPosition> = (0..16)
+                    .map(|partition| StreamPosition {
+                        consumer: "bench".into(),
+                        partition,
+                        sequence,
+                    })
+                    .collect();
+                ((0..16).map(|_| fresh(256)).collect::<Vec<_>>(), positions)
+            },
+            |(batches, positions)| {
+                let group: Vec<(&[LoggedDecision], Option<&StreamPosition>)> = batches
+                    .iter()
+                    .zip(&positions)
+                    .map(|(b, p)| (b.as_slice(), Some(p)))
+                    .collect();
+                log.write_batches(&group).unwrap()
+            },
             criterion::BatchSize::LargeInput,
         )
     });

@@ -1,20 +1,34 @@
 //! PostgreSQL: a whole group of batches in ONE statement, hence one round
 //! trip and one implicit transaction (atomic: every decision and position,
 //! or nothing). The decisions travel as one array per column and are
-//! `unnest`ed; the positions likewise, upserted by a data-modifying `WITH`:
+//! `unnest`ed; the positions likewise, upserted by a data-modifying `WITH`.
+//!
+//! Two statements, the same parameters. The plain one, tried first:
 //!
 //! ```sql
 //! WITH positions AS (INSERT INTO stream_positions ... SELECT * FROM unnest(...)
 //!                    ON CONFLICT (consumer, partition) DO UPDATE ...)
+//! INSERT INTO decisions (...) SELECT * FROM unnest($1::text[], ...)
+//! ```
+//!
+//! A `trans_num` logged before (a redelivery after a crash: rare, the card
+//! states catch most duplicates before the commit) breaks the unique key,
+//! the statement writes nothing, and the careful one runs instead:
+//!
+//! ```sql
+//! WITH positions AS (...)
 //! , inserted AS (INSERT INTO decisions (...) SELECT * FROM unnest($1::text[], ...)
 //!                ON CONFLICT (trans_num) DO NOTHING RETURNING trans_num)
 //! SELECT t FROM unnest($1::text[]) t EXCEPT SELECT trans_num FROM inserted
 //! ```
 //!
-//! The statement answers with the `trans_num`s it did NOT insert (already
-//! logged: usually none), not with the thousands it did.
+//! It answers with the `trans_num`s it did NOT insert (already logged), not
+//! with the thousands it did. The careful statement costs PostgreSQL a
+//! quarter more CPU per row (`ON CONFLICT` probes the unique index before
+//! every insert, and the returned ids go through a tuple store and a hash),
+//! hence the plain one first (docs/benchmarks.md, "Streaming").
 //!
-//! The statement's text does not depend on the number of rows, so it is
+//! The statements' text does not depend on the number of rows, so each is
 //! prepared once per session (a `VALUES` list of N rows was one statement
 //! per N, and N × 22 parameters each). On a loaded machine every round
 //! trip waits for both processes to be scheduled: BEGIN, one INSERT per
@@ -35,35 +49,50 @@ const DECISION_TYPES: [&str; DECISION_PARAMS] = [
     "bigint", "text",
 ];
 
-/// The group statement (see the module documentation).
-fn group_sql() -> &'static str {
-    static SQL: OnceLock<String> = OnceLock::new();
-    SQL.get_or_init(|| {
+/// The plain (`careful == false`) or careful group statement (see the
+/// module documentation).
+fn group_sql(careful: bool) -> &'static str {
+    static PLAIN: OnceLock<String> = OnceLock::new();
+    static CAREFUL: OnceLock<String> = OnceLock::new();
+    let build = || {
         let arrays: Vec<String> = DECISION_TYPES
             .iter()
             .enumerate()
             .map(|(i, ty)| format!("${}::{ty}[]", i + 1))
             .collect();
         let p = DECISION_PARAMS;
-        format!(
+        let positions = format!(
             "WITH positions AS (
                INSERT INTO stream_positions (consumer, partition, last_sequence, updated_at)
                SELECT * FROM unnest(${}::text[], ${}::bigint[], ${}::bigint[], ${}::bigint[])
                ON CONFLICT (consumer, partition) DO UPDATE SET
                  last_sequence = CASE WHEN excluded.last_sequence > stream_positions.last_sequence
                                       THEN excluded.last_sequence ELSE stream_positions.last_sequence END,
-                 updated_at = excluded.updated_at)
-             , inserted AS (
-               INSERT INTO decisions ({DECISION_COLUMNS}) SELECT * FROM unnest({})
-               ON CONFLICT (trans_num) DO NOTHING RETURNING trans_num)
-             SELECT t FROM unnest($1::text[]) t EXCEPT SELECT trans_num FROM inserted",
+                 updated_at = excluded.updated_at)",
             p + 1,
             p + 2,
             p + 3,
             p + 4,
+        );
+        let insert = format!(
+            "INSERT INTO decisions ({DECISION_COLUMNS}) SELECT * FROM unnest({})",
             arrays.join(", ")
-        )
-    })
+        );
+        if careful {
+            format!(
+                "{positions}
+                 , inserted AS ({insert} ON CONFLICT (trans_num) DO NOTHING RETURNING trans_num)
+                 SELECT t FROM unnest($1::text[]) t EXCEPT SELECT trans_num FROM inserted"
+            )
+        } else {
+            format!("{positions} {insert}")
+        }
+    };
+    if careful {
+        CAREFUL.get_or_init(build)
+    } else {
+        PLAIN.get_or_init(build)
+    }
 }
 
 /// Writes `rows` (each from `insert_params`, the `trans_num` first) and
@@ -75,6 +104,7 @@ pub(super) fn write_group(
     rows: Vec<Vec<Param>>,
     positions: &[Vec<Param>],
 ) -> Result<Vec<bool>> {
+    let rows_count = rows.len();
     let mut columns: Vec<Vec<Param>> = (0..DECISION_PARAMS)
         .map(|_| Vec::with_capacity(rows.len()))
         .collect();
@@ -119,8 +149,11 @@ pub(super) fn write_group(
     params.push(Param::IntArray(
         furthest.values().map(|(_, at)| Some(*at)).collect(),
     ));
+    if c.execute_unless_duplicate(group_sql(false), &params)? {
+        return Ok(vec![true; rows_count]);
+    }
     let mut refused = HashSet::new();
-    for row in c.query(group_sql(), &params)? {
+    for row in c.query(group_sql(true), &params)? {
         refused.insert(row.text(0)?);
     }
     // A trans_num twice in the group is inserted for its first row.

@@ -178,6 +178,30 @@ impl Conn {
         }
     }
 
+    /// Runs one PostgreSQL statement that may break a unique constraint:
+    /// `Ok(false)` when it did (SQLSTATE 23505; the statement, atomic, wrote
+    /// nothing), `Ok(true)` when it ran.
+    pub(crate) fn execute_unless_duplicate(&mut self, sql: &str, params: &[Param]) -> Result<bool> {
+        match self {
+            Self::Sqlite(_) => Err(DecisionError::Config {
+                message: "execute_unless_duplicate is PostgreSQL's (a bug)".into(),
+            }),
+            Self::Postgres(c) => {
+                let ran = c.run_prepared(sql, |client, statement| {
+                    match client.execute(statement, &pg_params(params)) {
+                        Err(e)
+                            if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) =>
+                        {
+                            Ok(false)
+                        }
+                        other => other.map(|_| true),
+                    }
+                })?;
+                Ok(ran)
+            }
+        }
+    }
+
     /// Runs one statement once per parameter list, prepared once; returns
     /// the number of rows each run changed.
     pub(crate) fn execute_each(&mut self, sql: &str, runs: &[Vec<Param>]) -> Result<Vec<u64>> {

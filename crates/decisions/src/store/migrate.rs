@@ -22,15 +22,23 @@ struct Migration {
 }
 
 /// Every migration, in order. Append only: never edit a released one.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "decisions",
-    sqlite: include_str!("../../migrations/sqlite/0001_decisions.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_decisions.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "decisions",
+        sqlite: include_str!("../../migrations/sqlite/0001_decisions.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_decisions.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "bytewise_ids",
+        sqlite: include_str!("../../migrations/sqlite/0002_bytewise_ids.sql"),
+        postgres: include_str!("../../migrations/postgres/0002_bytewise_ids.sql"),
+    },
+];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS decisions_schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
