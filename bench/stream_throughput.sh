@@ -7,7 +7,9 @@
 #
 # VIGIE_BIN=PATH runs that binary instead of building (A/B comparisons);
 # WORKER_ARGS="--batch-size 512 ..." adds options to every worker;
-# PARTS="1 2 latency" chooses the runs (default: all three); KEEP_WORK=1
+# PARTS="1 2 latency live" chooses the runs (default: all four; "live":
+# the worker first, then the file published as fast as the publisher can,
+# measured from the first publish to the last decision); KEEP_WORK=1
 # keeps the work directory (worker logs) and prints its path. After each
 # backlog run the workers' per-stage wall time is printed
 # (vigie_worker_stage_seconds: summed over the partitions' batches, which
@@ -32,7 +34,8 @@ NATS=${VIGIE_TEST_NATS_URL:-nats://127.0.0.1:4222}
 REDIS=${VIGIE_TEST_REDIS_URL:-redis://127.0.0.1:6379}
 DB=${VIGIE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 BIN=${VIGIE_BIN:-target/release/vigie}
-PARTS=${PARTS:-1 2 latency}
+PARTS=${PARTS:-1 2 latency live}
+PARTITIONS=16 # the workers' default
 read -r -a EXTRA <<< "${WORKER_ARGS:-}"
 
 # VIGIE_BIN=PATH runs another build (an A/B comparison) without building.
@@ -145,12 +148,14 @@ print(" ".join(f"{k}={v}" for k, v in totals.items()))
 PY
 }
 
-cpu_per_tx() { # before-line after-line transactions: CPU microseconds per transaction
-  python3 - "$1" "$2" "$3" <<'PY'
+cpu_per_tx() { # before-line after-line transactions [publisher-cpu-seconds]: CPU microseconds per transaction
+  python3 - "$1" "$2" "$3" "${4:-}" <<'PY'
 import os, sys
 before, after = (dict(kv.split("=") for kv in line.split()) for line in sys.argv[1:3])
 n, hz = int(sys.argv[3]), os.sysconf("SC_CLK_TCK")
 us = {k: (int(after[k]) - int(before[k])) * 1e6 / hz / n for k in after}
+if sys.argv[4]:
+    us["publisher"] = float(sys.argv[4]) * 1e6 / n
 print("  CPU per transaction (us): " + ", ".join(f"{k} {v:.1f}" for k, v in us.items())
       + f", total {sum(us.values()):.1f} (from /proc: host steal does not count)")
 PY
@@ -202,22 +207,55 @@ echo "== throughput: a backlog of $ROWS transactions, then the workers start (lo
 for part in $PARTS; do
   case $part in 1|2|3) run_backlog "$part" ;; esac
 done
-case " $PARTS " in *" latency "*) ;; *) exit 0 ;; esac
 
-echo "== latency: one worker, publishing $ROWS transactions at $RATE/s"
-prefix="bench$RANDOM"lat
-PREFIXES+=("$prefix")
-"${V[@]}" generate --rows "$ROWS" --from 2020-01-01 --to 2020-03-31 --seed "$RANDOM" --out "$WORK/tx.csv" >/dev/null
-worker "$prefix" 9
-sleep 2
-since=$(now_ms)
-"${V[@]}" stream publish "$WORK/tx.csv" --nats "$NATS" --subject-prefix "$prefix" --rate "$RATE" --json > "$WORK/pub.json"
-n=$(python3 -c "import json;print(json.load(open('$WORK/pub.json'))['published'])")
-wait_count "$n" 9
-check_logged "$since" "$n"
-curl -s "http://127.0.0.1:19009/metrics" > "$WORK/metrics.txt"
-python3 - "$WORK/metrics.txt" "$RATE" <<'PY'
-import sys
+# Waits until the workers own every partition (their metrics say so).
+wait_ready() { # workers-indexes...
+  local ports=(); for i in "$@"; do ports+=($((19000 + i))); done
+  python3 - "$PARTITIONS" "${ports[@]}" <<'PY'
+import http.client, sys, time
+want, ports = int(sys.argv[1]), [int(p) for p in sys.argv[2:]]
+def owned(port):
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/metrics")
+        body = conn.getresponse().read().decode()
+    except OSError:
+        return 0
+    return sum(int(float(l.rsplit(" ", 1)[1])) for l in body.splitlines()
+               if l.startswith("vigie_worker_partitions_owned"))
+deadline = time.time() + 60
+while sum(owned(p) for p in ports) < want:
+    if time.time() > deadline:
+        sys.exit("the workers did not claim every partition within 60 s")
+    time.sleep(0.05)
+PY
+}
+
+# The worker running first, then the publisher at RATE/s (0: as fast as it
+# can): end to end, from the first publish to the last logged decision,
+# with the publisher on the same two cores.
+run_live() { # rate
+  local rate="$1" prefix="bench$RANDOM"live
+  PREFIXES+=("$prefix")
+  "${V[@]}" generate --rows "$ROWS" --from 2020-01-01 --to 2020-03-31 --seed "$RANDOM" --out "$WORK/tx.csv" >/dev/null
+  worker "$prefix" 9
+  wait_ready 9
+  local since; since=$(now_ms)
+  local cpu_before; cpu_before=$(cpu_ticks)
+  local rate_args=(); [ "$rate" -gt 0 ] && rate_args=(--rate "$rate")
+  # The publisher's own CPU (user + system seconds, from the shell's `time`).
+  local TIMEFORMAT='%U %S'
+  { time "${V[@]}" stream publish "$WORK/tx.csv" --nats "$NATS" --subject-prefix "$prefix" \
+      "${rate_args[@]}" --json > "$WORK/pub.json" 2>>"$WORK/publish.log"; } 2> "$WORK/pub.time"
+  local publisher_cpu; publisher_cpu=$(awk '{print $1 + $2}' "$WORK/pub.time")
+  local n; n=$(python3 -c "import json;print(json.load(open('$WORK/pub.json'))['published'])")
+  wait_count "$n" 9
+  local end; end=$(now_ms)
+  local cpu_after; cpu_after=$(cpu_ticks)
+  check_logged "$since" "$n"
+  curl -s "http://127.0.0.1:19009/metrics" > "$WORK/metrics.txt"
+  python3 - "$WORK/metrics.txt" "$WORK/pub.json" "$rate" "$since" "$end" <<'PY'
+import json, sys
 buckets = []
 for line in open(sys.argv[1]):
     if line.startswith("vigie_worker_publish_to_decision_seconds_bucket"):
@@ -228,7 +266,27 @@ def quantile(q):
     for le, count in buckets:
         if count >= q * total:
             return le
-print(f"steady {sys.argv[2]}/s: {int(total)} decisions; publish-to-decision p50 <= {quantile(0.5)*1000:.1f} ms, "
+published = json.load(open(sys.argv[2]))
+rate, since, end = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+n, seconds = published["published"], (end - since) / 1000
+label = f"publishing at {rate:,}/s" if rate else "publishing as fast as it can"
+print(f"1 worker, {label}: {n:,} transactions published in {published['seconds']:.2f} s "
+      f"({n / published['seconds']:,.0f}/s), all decided {seconds:.2f} s after the first publish = "
+      f"{n / seconds:,.0f} tx/s end to end; publish-to-decision p50 <= {quantile(0.5)*1000:.1f} ms, "
       f"p99 <= {quantile(0.99)*1000:.1f} ms, p99.9 <= {quantile(0.999)*1000:.1f} ms (histogram bucket bounds)")
 PY
+  cpu_per_tx "$cpu_before" "$cpu_after" "$n" "$publisher_cpu"
+  stages 9
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  PIDS=()
+  python3 bench/nats_drop_streams.py "$NATS" "$prefix" >/dev/null
+}
+
+for part in $PARTS; do
+  case $part in
+    latency) echo "== latency: one worker, publishing $ROWS transactions at $RATE/s"; run_live "$RATE" ;;
+    live) echo "== end to end: one worker, publishing $ROWS transactions as fast as the publisher can"; run_live 0 ;;
+  esac
+done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -24,15 +24,13 @@ pub(crate) enum Attempt {
 }
 
 /// The Lua compare-and-set: returns -1 if the epoch is not ours, 0 if the
-/// card's value changed since it was read (compared by SHA-1; '' = absent),
-/// 1 once the new value is set.
+/// card's value changed since it was read (compared with the bytes read,
+/// sent back: '' = absent, as in `batch.rs`), 1 once the new value is set.
 const CAS_LUA: &str = r"
 local epoch = redis.call('GET', KEYS[2])
 if epoch ~= ARGV[1] then return -1 end
-local current = redis.call('GET', KEYS[1])
-local digest = ''
-if current then digest = redis.sha1hex(current) end
-if digest ~= ARGV[2] then return 0 end
+local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[2] then return 0 end
 redis.call('SET', KEYS[1], ARGV[3])
 return 1
 ";
@@ -125,10 +123,7 @@ impl RedisStateStore {
         let Some(new) = apply(stored.as_deref(), f)? else {
             return Ok(Attempt::Committed);
         };
-        let expected = stored
-            .as_deref()
-            .map(|b| sha1_smol::Sha1::from(b).digest().to_string())
-            .unwrap_or_default();
+        let expected = stored.as_deref().unwrap_or_default();
         let answer: i64 = self
             .cas()
             .key(card_key)

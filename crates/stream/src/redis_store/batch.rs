@@ -4,6 +4,12 @@
 //! that sets each card only if its stored value is still the one read
 //! (compare-and-set by content, per card) and only if the epoch is ours.
 //!
+//! The script compares the stored value with the bytes read, sent back with
+//! the new ones: Lua interns its strings, so the comparison is one `memcmp`
+//! of a state (2.7 KB on average), where `redis.sha1hex` of it took 4.7 µs
+//! of Redis's single thread, and SHA-1 on the worker's side as much again
+//! (docs/benchmarks.md, "Streaming").
+//!
 //! A card whose value changed in between (another worker overlapping during
 //! a partition hand-over) is not written: `store_many` returns it, and the
 //! caller re-applies its transactions with [`RedisStateStore::update`]
@@ -16,18 +22,17 @@ use vigie_types::CardToken;
 use super::store::RedisStateStore;
 use crate::error::{Result, StreamError};
 
-/// Sets `KEYS[i+1]` to `ARGV[2i+1]` when `sha1(current)` equals `ARGV[2i]`
-/// ('' = absent), for every card, after checking the epoch (`KEYS[1]` must
-/// equal `ARGV[1]`). Returns `{-1}` when the epoch is not ours, else `{1,
-/// i...}` with the 1-based indices of the cards that changed meanwhile.
+/// Sets `KEYS[i+1]` to `ARGV[2i+1]` when its current value equals
+/// `ARGV[2i]` ('' = absent: an encoded state is never empty), for every
+/// card, after checking the epoch (`KEYS[1]` must equal `ARGV[1]`). Returns
+/// `{-1}` when the epoch is not ours, else `{1, i...}` with the 1-based
+/// indices of the cards that changed meanwhile.
 const STORE_MANY_LUA: &str = r"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
 local out = {1}
 for i = 2, #KEYS do
-  local current = redis.call('GET', KEYS[i])
-  local digest = ''
-  if current then digest = redis.sha1hex(current) end
-  if digest == ARGV[2 * i - 2] then
+  local current = redis.call('GET', KEYS[i]) or ''
+  if current == ARGV[2 * i - 2] then
     redis.call('SET', KEYS[i], ARGV[2 * i - 1])
   else
     out[#out + 1] = i - 1
@@ -44,9 +49,8 @@ pub struct LoadedState {
     pub card: CardToken,
     /// Its state (default for a card never seen).
     pub state: CardState,
-    /// SHA-1 (hex) of the stored bytes, empty when the card had no key.
-    read_digest: String,
-    /// The stored bytes, to skip cards whose state did not change.
+    /// The stored bytes: the compare-and-set's expected value, and what
+    /// tells a card whose state did not change (not written).
     read_bytes: Option<Vec<u8>>,
 }
 
@@ -94,10 +98,6 @@ impl RedisStateStore {
                 Ok(LoadedState {
                     card: *card,
                     state,
-                    read_digest: bytes
-                        .as_deref()
-                        .map(|b| sha1_smol::Sha1::from(b).digest().to_string())
-                        .unwrap_or_default(),
                     read_bytes: bytes,
                 })
             })
@@ -131,7 +131,7 @@ impl RedisStateStore {
         for (item, new) in &changed {
             invocation
                 .key(self.keys().card(&item.card))
-                .arg(&item.read_digest)
+                .arg(item.read_bytes.as_deref().unwrap_or_default())
                 .arg(new.as_slice());
         }
         let answer: Vec<i64> = self.pool().run(|con| invocation.invoke(con))?;
