@@ -49,12 +49,27 @@ const DECISION_TYPES: [&str; DECISION_PARAMS] = [
     "bigint", "text",
 ];
 
-/// The plain (`careful == false`) or careful group statement (see the
-/// module documentation).
-fn group_sql(careful: bool) -> &'static str {
-    static PLAIN: OnceLock<String> = OnceLock::new();
-    static CAREFUL: OnceLock<String> = OnceLock::new();
-    let build = || {
+/// The two group statements (see the module documentation).
+#[derive(Clone, Copy)]
+enum GroupSql {
+    /// A plain `INSERT`: fails on a `trans_num` logged before.
+    Plain,
+    /// `ON CONFLICT DO NOTHING`, answering with the refused `trans_num`s.
+    Careful,
+}
+
+impl GroupSql {
+    /// The statement's text, built once.
+    fn text(self) -> &'static str {
+        static PLAIN: OnceLock<String> = OnceLock::new();
+        static CAREFUL: OnceLock<String> = OnceLock::new();
+        match self {
+            Self::Plain => PLAIN.get_or_init(|| self.build()),
+            Self::Careful => CAREFUL.get_or_init(|| self.build()),
+        }
+    }
+
+    fn build(self) -> String {
         let arrays: Vec<String> = DECISION_TYPES
             .iter()
             .enumerate()
@@ -78,20 +93,14 @@ fn group_sql(careful: bool) -> &'static str {
             "INSERT INTO decisions ({DECISION_COLUMNS}) SELECT * FROM unnest({})",
             arrays.join(", ")
         );
-        if careful {
-            format!(
+        match self {
+            Self::Plain => format!("{positions} {insert}"),
+            Self::Careful => format!(
                 "{positions}
                  , inserted AS ({insert} ON CONFLICT (trans_num) DO NOTHING RETURNING trans_num)
                  SELECT t FROM unnest($1::text[]) t EXCEPT SELECT trans_num FROM inserted"
-            )
-        } else {
-            format!("{positions} {insert}")
+            ),
         }
-    };
-    if careful {
-        CAREFUL.get_or_init(build)
-    } else {
-        PLAIN.get_or_init(build)
     }
 }
 
@@ -104,7 +113,7 @@ pub(super) fn write_group(
     rows: Vec<Vec<Param>>,
     positions: &[Vec<Param>],
 ) -> Result<Vec<bool>> {
-    let rows_count = rows.len();
+    let row_count = rows.len();
     let mut columns: Vec<Vec<Param>> = (0..DECISION_PARAMS)
         .map(|_| Vec::with_capacity(rows.len()))
         .collect();
@@ -149,11 +158,11 @@ pub(super) fn write_group(
     params.push(Param::IntArray(
         furthest.values().map(|(_, at)| Some(*at)).collect(),
     ));
-    if c.execute_unless_duplicate(group_sql(false), &params)? {
-        return Ok(vec![true; rows_count]);
+    if c.execute_unless_duplicate(GroupSql::Plain.text(), &params)? {
+        return Ok(vec![true; row_count]);
     }
     let mut refused = HashSet::new();
-    for row in c.query(group_sql(true), &params)? {
+    for row in c.query(GroupSql::Careful.text(), &params)? {
         refused.insert(row.text(0)?);
     }
     // A trans_num twice in the group is inserted for its first row.

@@ -19,6 +19,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use postgres::error::SqlState;
+
 use super::values::{Param, Row, pg_params, pg_row, sqlite_cell, sqlite_params};
 use crate::error::{DecisionError, Result};
 
@@ -178,27 +180,28 @@ impl Conn {
         }
     }
 
-    /// Runs one PostgreSQL statement that may break a unique constraint:
-    /// `Ok(false)` when it did (SQLSTATE 23505; the statement, atomic, wrote
-    /// nothing), `Ok(true)` when it ran.
+    /// Runs one statement that may break a unique constraint: `Ok(false)`
+    /// when it did (the statement, atomic, wrote nothing), `Ok(true)` when
+    /// it ran.
     pub(crate) fn execute_unless_duplicate(&mut self, sql: &str, params: &[Param]) -> Result<bool> {
         match self {
-            Self::Sqlite(_) => Err(DecisionError::Config {
-                message: "execute_unless_duplicate is PostgreSQL's (a bug)".into(),
-            }),
-            Self::Postgres(c) => {
-                let ran = c.run_prepared(sql, |client, statement| {
-                    match client.execute(statement, &pg_params(params)) {
-                        Err(e)
-                            if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) =>
-                        {
-                            Ok(false)
-                        }
-                        other => other.map(|_| true),
+            Self::Sqlite(c) => {
+                let values = sqlite_params(params);
+                match c.execute(sql, rusqlite::params_from_iter(values.iter())) {
+                    Err(rusqlite::Error::SqliteFailure(e, _))
+                        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+                    {
+                        Ok(false)
                     }
-                })?;
-                Ok(ran)
+                    other => Ok(other.map(|_| true)?),
+                }
             }
+            Self::Postgres(c) => c.run_prepared(sql, |client, statement| {
+                match client.execute(statement, &pg_params(params)) {
+                    Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Ok(false),
+                    other => other.map(|_| true),
+                }
+            }),
         }
     }
 
@@ -303,5 +306,38 @@ fn enable_wal(conn: &rusqlite::Connection) -> Result<String> {
             }
             Err(e) => return Err(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+    use super::Conn;
+
+    #[test]
+    fn a_unique_violation_is_an_answer_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Conn::open_sqlite(&dir.path().join("t.db")).unwrap();
+        conn.batch("CREATE TABLE t (k TEXT NOT NULL UNIQUE, v INTEGER CHECK (v > 0))")
+            .unwrap();
+        let insert = "INSERT INTO t (k, v) VALUES ($1, $2)";
+        assert!(
+            conn.execute_unless_duplicate(insert, &["a".into(), 1i64.into()])
+                .unwrap()
+        );
+        assert!(
+            !conn
+                .execute_unless_duplicate(insert, &["a".into(), 2i64.into()])
+                .unwrap()
+        );
+        // Any other refusal stays an error.
+        assert!(
+            conn.execute_unless_duplicate(insert, &["b".into(), 0i64.into()])
+                .is_err()
+        );
+        let row = conn
+            .query_opt("SELECT v FROM t WHERE k = 'a'", &[])
+            .unwrap();
+        assert_eq!(row.unwrap().int(0).unwrap(), 1);
     }
 }
