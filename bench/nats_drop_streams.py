@@ -23,7 +23,6 @@ class Nats:
         self.buf = b""
         self.line()  # INFO
         self.sock.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\nSUB _drop.reply 1\r\n')
-        self.sid = 0
 
     def line(self):
         while b"\r\n" not in self.buf:

@@ -42,13 +42,11 @@ read -r -a EXTRA <<< "${WORKER_ARGS:-}"
 [ -n "${VIGIE_BIN:-}" ] || cargo build --release -q -p vigie-cli
 WORK=$(mktemp -d)
 PIDS=()
-PREFIXES=() # each run's subject prefix: its streams are deleted at the end
+RUNNING="" # the subject prefix of the run under way: its streams are deleted on exit
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  for prefix in "${PREFIXES[@]}"; do
-    python3 bench/nats_drop_streams.py "$NATS" "$prefix" >/dev/null || true
-  done
+  [ -z "$RUNNING" ] || drop_streams "$RUNNING" || true
   [ -n "${KEEP_WORK:-}" ] && echo "work dir kept: $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -76,54 +74,24 @@ worker() { # prefix workers-index
   PIDS+=($!)
 }
 
-# Waits until the workers say they logged `target` decisions, polling their
-# /metrics every 50 ms from one Python process over kept-alive connections
-# (not the database: a count(*) that often would take PostgreSQL CPU from
-# the run it measures; not curl in a loop: spawning processes ten times a
-# second took 5% of the two cores).
-# Sets FIRST_MS and FIRST_N to when decisions were first seen (to 50 ms)
-# and how many there were then.
+# Waits until the workers say they logged `target` decisions
+# (bench/worker_metrics.py). Sets FIRST_MS and FIRST_N to when decisions
+# were first seen (to 50 ms) and how many there were then.
 wait_count() { # target workers-indexes...
   local target="$1"; shift
   local ports=(); for i in "$@"; do ports+=($((19000 + i))); done
-  read -r FIRST_MS FIRST_N < <(WORKER_PIDS="${PIDS[*]}" python3 - "$target" "${ports[@]}" <<'PY'
-import http.client, os, sys, time
-target, ports = int(sys.argv[1]), [int(p) for p in sys.argv[2:]]
-pids = os.environ["WORKER_PIDS"].split()
-def alive(pid):  # a worker that exited is a zombie until the shell reaps it
-    try:
-        stat = open(f"/proc/{pid}/stat").read()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2] != "Z"
-conns = {}
-def scored(port):
-    try:
-        conn = conns.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        conns[port] = conn
-        conn.request("GET", "/metrics")
-        body = conn.getresponse().read().decode()
-    except OSError:
-        conns.pop(port, None)
-        return 0
-    return sum(int(float(l.rsplit(" ", 1)[1])) for l in body.splitlines()
-               if l.startswith("vigie_worker_scored_total"))
-first_ms = first_n = 0
-while (n := sum(scored(p) for p in ports)) < target:
-    if not all(alive(pid) for pid in pids):
-        print("dead 0")
-        sys.exit(1)
-    if first_ms == 0 and n > 0:
-        first_ms, first_n = int(time.time() * 1000), n
-    time.sleep(0.05)
-print(first_ms or int(time.time() * 1000), first_n)
-PY
-)
+  read -r FIRST_MS FIRST_N < <(WORKER_PIDS="${PIDS[*]}" python3 bench/worker_metrics.py decided "$target" "${ports[@]}")
   if [ "$FIRST_MS" = dead ]; then
     echo "a worker exited before the run ended; its log says:" >&2
     grep -h -m5 -E "panicked|ERROR|error" "$WORK"/worker-*.log >&2
     exit 1
   fi
+}
+
+# Deletes the NATS streams of a run's prefix.
+drop_streams() { # prefix
+  python3 bench/nats_drop_streams.py "$NATS" "$1" >/dev/null
+  RUNNING=""
 }
 
 cpu_ticks() { # CPU ticks (user + system) of the services and the workers, one line
@@ -181,7 +149,7 @@ print("  worker '"$1"' stages (sum s / batches / mean ms): " + ", ".join(
 
 run_backlog() { # workers
   local prefix="bench$RANDOM$1w"
-  PREFIXES+=("$prefix")
+  RUNNING=$prefix
   "${V[@]}" generate --rows "$ROWS" --from 2020-01-01 --to 2020-03-31 --seed "$RANDOM" --out "$WORK/tx.csv" >/dev/null
   local since; since=$(now_ms)
   "${V[@]}" stream publish "$WORK/tx.csv" --nats "$NATS" --subject-prefix "$prefix" --json > "$WORK/pub.json"
@@ -200,7 +168,7 @@ run_backlog() { # workers
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   PIDS=()
-  python3 bench/nats_drop_streams.py "$NATS" "$prefix" >/dev/null
+  drop_streams "$prefix"
 }
 
 echo "== throughput: a backlog of $ROWS transactions, then the workers start (load: $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -211,24 +179,7 @@ done
 # Waits until the workers own every partition (their metrics say so).
 wait_ready() { # workers-indexes...
   local ports=(); for i in "$@"; do ports+=($((19000 + i))); done
-  python3 - "$PARTITIONS" "${ports[@]}" <<'PY'
-import http.client, sys, time
-want, ports = int(sys.argv[1]), [int(p) for p in sys.argv[2:]]
-def owned(port):
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        conn.request("GET", "/metrics")
-        body = conn.getresponse().read().decode()
-    except OSError:
-        return 0
-    return sum(int(float(l.rsplit(" ", 1)[1])) for l in body.splitlines()
-               if l.startswith("vigie_worker_partitions_owned"))
-deadline = time.time() + 60
-while sum(owned(p) for p in ports) < want:
-    if time.time() > deadline:
-        sys.exit("the workers did not claim every partition within 60 s")
-    time.sleep(0.05)
-PY
+  python3 bench/worker_metrics.py ready "$PARTITIONS" "${ports[@]}"
 }
 
 # The worker running first, then the publisher at RATE/s (0: as fast as it
@@ -236,7 +187,7 @@ PY
 # with the publisher on the same two cores.
 run_live() { # rate
   local rate="$1" prefix="bench$RANDOM"live
-  PREFIXES+=("$prefix")
+  RUNNING=$prefix
   "${V[@]}" generate --rows "$ROWS" --from 2020-01-01 --to 2020-03-31 --seed "$RANDOM" --out "$WORK/tx.csv" >/dev/null
   worker "$prefix" 9
   wait_ready 9
@@ -280,7 +231,7 @@ PY
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   PIDS=()
-  python3 bench/nats_drop_streams.py "$NATS" "$prefix" >/dev/null
+  drop_streams "$prefix"
 }
 
 for part in $PARTS; do

@@ -23,10 +23,12 @@
 //! ```
 //!
 //! It answers with the `trans_num`s it did NOT insert (already logged), not
-//! with the thousands it did. The careful statement costs PostgreSQL a
-//! quarter more CPU per row (`ON CONFLICT` probes the unique index before
-//! every insert, and the returned ids go through a tuple store and a hash),
-//! hence the plain one first (docs/benchmarks.md, "Streaming").
+//! with the thousands it did. Its extra work (`ON CONFLICT` probes the
+//! unique index before every insert, the returned ids go through a tuple
+//! store and a hash) was a quarter of PostgreSQL's CPU in a profile, and
+//! the plain statement writes a group of 16 × 256 a fifth faster
+//! (`postgres/write_group_16x256` in the decisions bench; docs/benchmarks.md,
+//! "Streaming"), hence the plain one first.
 //!
 //! The statements' text does not depend on the number of rows, so each is
 //! prepared once per session (a `VALUES` list of N rows was one statement

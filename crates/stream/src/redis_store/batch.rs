@@ -7,7 +7,7 @@
 //! The script compares the stored value with the bytes read, sent back with
 //! the new ones: Lua interns its strings, so the comparison is one `memcmp`
 //! of a state (2.7 KB on average), where `redis.sha1hex` of it took 4.7 µs
-//! of Redis's single thread, and SHA-1 on the worker's side as much again
+//! of Redis's single thread, and the worker hashed each state it read too
 //! (docs/benchmarks.md, "Streaming").
 //!
 //! A card whose value changed in between (another worker overlapping during
