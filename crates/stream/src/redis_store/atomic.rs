@@ -12,6 +12,7 @@ use redis::{Connection, Script, Value};
 use vigie_features::{CardState, codec};
 
 use super::store::RedisStateStore;
+use super::value::{self, Stamper, Stored};
 use crate::error::Result;
 
 /// How an attempt ended.
@@ -24,13 +25,12 @@ pub(crate) enum Attempt {
 }
 
 /// The Lua compare-and-set: returns -1 if the epoch is not ours, 0 if the
-/// card's value changed since it was read (compared with the bytes read,
-/// sent back: '' = absent, as in `batch.rs`), 1 once the new value is set.
+/// card's value changed since it was read (its stamp compared with the one
+/// read: '' = absent, as in `batch.rs`), 1 once the new value is set.
 const CAS_LUA: &str = r"
 local epoch = redis.call('GET', KEYS[2])
 if epoch ~= ARGV[1] then return -1 end
-local current = redis.call('GET', KEYS[1]) or ''
-if current ~= ARGV[2] then return 0 end
+if redis.call('GETRANGE', KEYS[1], 0, 7) ~= ARGV[2] then return 0 end
 redis.call('SET', KEYS[1], ARGV[3])
 return 1
 ";
@@ -41,23 +41,25 @@ pub(crate) fn cas_script() -> Script {
     Script::new(CAS_LUA)
 }
 
-/// Applies `f` to the decoded state (or a new one); returns the bytes to
-/// store, or `None` when nothing changed (a duplicate delivery, a no-op).
+/// Applies `f` to the decoded state (or a new one); returns the value to
+/// store (with a fresh stamp), or `None` when nothing changed (a duplicate
+/// delivery, a no-op).
 pub(crate) fn apply(
-    stored: Option<&[u8]>,
+    stored: Option<&Stored>,
+    stamper: &Stamper,
     f: &mut dyn FnMut(&mut CardState),
 ) -> Result<Option<Vec<u8>>> {
     let mut state = match stored {
-        Some(bytes) => codec::decode(bytes)?,
+        Some(stored) => stored.state()?,
         None => CardState::default(),
     };
     f(&mut state);
     let new = codec::encode(&state);
     let unchanged = match stored {
-        Some(old) => old == new.as_slice(),
+        Some(old) => old.encoded() == new.as_slice(),
         None => state == CardState::default(),
     };
-    Ok((!unchanged).then_some(new))
+    Ok((!unchanged).then(|| stamper.value_of(&new)))
 }
 
 impl RedisStateStore {
@@ -84,7 +86,8 @@ impl RedisStateStore {
             .query(con)
             .map_err(|e| self.redis_error(e))?;
         self.expect_epoch(epoch, found)?;
-        let Some(new) = apply(stored.as_deref(), f)? else {
+        let stored = value::decode(stored)?;
+        let Some(new) = apply(stored.as_ref(), self.stamper(), f)? else {
             redis::cmd("UNWATCH")
                 .query::<()>(con)
                 .map_err(|e| self.redis_error(e))?;
@@ -120,10 +123,11 @@ impl RedisStateStore {
             .query(con)
             .map_err(|e| self.redis_error(e))?;
         self.expect_epoch(epoch, found)?;
-        let Some(new) = apply(stored.as_deref(), f)? else {
+        let stored = value::decode(stored)?;
+        let Some(new) = apply(stored.as_ref(), self.stamper(), f)? else {
             return Ok(Attempt::Committed);
         };
-        let expected = stored.as_deref().unwrap_or_default();
+        let expected = stored.as_ref().map_or(&[][..], Stored::stamp);
         let answer: i64 = self
             .cas()
             .key(card_key)
@@ -156,23 +160,28 @@ mod tests {
 
     #[test]
     fn an_unchanged_state_is_not_written() {
+        let stamper = Stamper::new().unwrap();
         let mut nothing = |_: &mut CardState| {};
-        assert_eq!(apply(None, &mut nothing).unwrap(), None);
+        assert_eq!(apply(None, &stamper, &mut nothing).unwrap(), None);
         let mut state = CardState::default();
         state.amounts.push(12.5);
         state.by_category[0].push(12.5);
-        let stored = codec::encode(&state);
-        assert_eq!(apply(Some(&stored), &mut nothing).unwrap(), None);
+        let stored = Stored::new(stamper.value(&state)).unwrap();
+        assert_eq!(apply(Some(&stored), &stamper, &mut nothing).unwrap(), None);
         let mut grow = |s: &mut CardState| {
             s.amounts.push(1.0);
             s.by_category[0].push(1.0);
         };
-        let written = apply(Some(&stored), &mut grow).unwrap().unwrap();
-        assert_eq!(codec::decode(&written).unwrap().amounts.n, 2);
+        let written = apply(Some(&stored), &stamper, &mut grow).unwrap().unwrap();
+        let written = Stored::new(written).unwrap();
+        assert_ne!(written.stamp(), stored.stamp());
+        assert_eq!(written.state().unwrap().amounts.n, 2);
     }
 
     #[test]
     fn a_corrupt_stored_state_is_an_error_not_a_fresh_card() {
-        assert!(apply(Some(&[9, 9, 9]), &mut |_| {}).is_err());
+        let stamper = Stamper::new().unwrap();
+        let corrupt = Stored::new(vec![9; 12]).unwrap();
+        assert!(apply(Some(&corrupt), &stamper, &mut |_| {}).is_err());
     }
 }

@@ -2,13 +2,8 @@
 //! reads a batch's card states (and checks the epoch) in one pipeline;
 //! [`RedisStateStore::store_many`] writes the new states in one Lua script
 //! that sets each card only if its stored value is still the one read
-//! (compare-and-set by content, per card) and only if the epoch is ours.
-//!
-//! The script compares the stored value with the bytes read, sent back with
-//! the new ones: Lua interns its strings, so the comparison is one `memcmp`
-//! of a state (2.7 KB on average), where `redis.sha1hex` of it took 4.7 µs
-//! of Redis's single thread, and the worker hashed each state it read too
-//! (docs/benchmarks.md, "Streaming").
+//! (compare-and-set of the value's write stamp, per card: `value.rs`) and
+//! only if the epoch is ours.
 //!
 //! A card whose value changed in between (another worker overlapping during
 //! a partition hand-over) is not written: `store_many` returns it, and the
@@ -20,19 +15,20 @@ use vigie_features::{CardState, codec};
 use vigie_types::CardToken;
 
 use super::store::RedisStateStore;
+use super::value::{self, Stored};
 use crate::error::{Result, StreamError};
 
-/// Sets `KEYS[i+1]` to `ARGV[2i+1]` when its current value equals
-/// `ARGV[2i]` ('' = absent: an encoded state is never empty), for every
-/// card, after checking the epoch (`KEYS[1]` must equal `ARGV[1]`). Returns
-/// `{-1}` when the epoch is not ours, else `{1, i...}` with the 1-based
-/// indices of the cards that changed meanwhile.
+/// Sets `KEYS[i+1]` to `ARGV[2i+1]` when its current stamp (its first 8
+/// bytes) equals `ARGV[2i]` ('' = absent: `GETRANGE` of a missing key is
+/// '', and a stored value is never that short), for every card, after
+/// checking the epoch (`KEYS[1]` must equal `ARGV[1]`). Returns `{-1}` when
+/// the epoch is not ours, else `{1, i...}` with the 1-based indices of the
+/// cards that changed meanwhile.
 const STORE_MANY_LUA: &str = r"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
 local out = {1}
 for i = 2, #KEYS do
-  local current = redis.call('GET', KEYS[i]) or ''
-  if current == ARGV[2 * i - 2] then
+  if redis.call('GETRANGE', KEYS[i], 0, 7) == ARGV[2 * i - 2] then
     redis.call('SET', KEYS[i], ARGV[2 * i - 1])
   else
     out[#out + 1] = i - 1
@@ -49,15 +45,16 @@ pub struct LoadedState {
     pub card: CardToken,
     /// Its state (default for a card never seen).
     pub state: CardState,
-    /// The stored bytes: the compare-and-set's expected value, and what
-    /// tells a card whose state did not change (not written).
-    read_bytes: Option<Vec<u8>>,
+    /// The stored value: its stamp is the compare-and-set's expected one,
+    /// its encoded state tells a card whose state did not change (not
+    /// written).
+    stored: Option<Stored>,
 }
 
 impl LoadedState {
     /// Whether the card had a stored state.
     pub fn existed(&self) -> bool {
-        self.read_bytes.is_some()
+        self.stored.is_some()
     }
 }
 
@@ -91,14 +88,15 @@ impl RedisStateStore {
             .iter()
             .zip(values)
             .map(|(card, bytes)| {
-                let state = match &bytes {
-                    Some(b) => codec::decode(b)?,
+                let stored = value::decode(bytes)?;
+                let state = match &stored {
+                    Some(stored) => stored.state()?,
                     None => CardState::default(),
                 };
                 Ok(LoadedState {
                     card: *card,
                     state,
-                    read_bytes: bytes,
+                    stored,
                 })
             })
             .collect()
@@ -115,12 +113,12 @@ impl RedisStateStore {
         let mut changed: Vec<(&LoadedState, Vec<u8>)> = Vec::new();
         for item in loaded {
             let new = codec::encode(&item.state);
-            let unchanged = match &item.read_bytes {
-                Some(old) => *old == new,
+            let unchanged = match &item.stored {
+                Some(stored) => stored.encoded() == new,
                 None => item.state == CardState::default(),
             };
             if !unchanged {
-                changed.push((item, new));
+                changed.push((item, self.stamper().value_of(&new)));
             }
         }
         if changed.is_empty() {
@@ -131,7 +129,7 @@ impl RedisStateStore {
         for (item, new) in &changed {
             invocation
                 .key(self.keys().card(&item.card))
-                .arg(item.read_bytes.as_deref().unwrap_or_default())
+                .arg(item.stored.as_ref().map_or(&[][..], Stored::stamp))
                 .arg(new.as_slice());
         }
         let answer: Vec<i64> = self.pool().run(|con| invocation.invoke(con))?;

@@ -29,7 +29,7 @@ pub enum Atomicity {
 pub struct RedisConfig {
     /// `redis://[user:password@]host:port[/db]`. Never logged.
     pub url: String,
-    /// First segment of every key (`<prefix>:state:v1:...`); tests use a
+    /// First segment of every key (`<prefix>:state:v2:...`); tests use a
     /// unique prefix each, so they can share one server.
     pub key_prefix: String,
     /// Longest wait for a new connection (TCP connect and handshake).
@@ -109,9 +109,14 @@ pub(crate) fn server_of(url: &str) -> String {
     rest.split('?').next().unwrap_or_default().to_string()
 }
 
-/// The store's keys. One string key per card holds
+/// The store's keys. One string key per card holds a write stamp and
 /// `vigie_features::codec::encode(state)`; nothing card-number-derived other
 /// than the token's HMAC digest appears in a key.
+///
+/// The `v2` segment is the value's layout (v1 had no stamp). The epoch
+/// marker lives under it too, so a worker of a new layout finds no marker
+/// in a store of the old one and rebuilds the states from the transaction
+/// stream, instead of misreading them.
 #[derive(Debug, Clone)]
 pub struct KeyLayout {
     state_prefix: String,
@@ -124,11 +129,11 @@ impl KeyLayout {
     /// The layout under `prefix`.
     pub fn new(prefix: &str) -> Self {
         Self {
-            state_prefix: format!("{prefix}:state:v1:"),
+            state_prefix: format!("{prefix}:state:v2:"),
         }
     }
 
-    /// `<prefix>:state:v1:<hex of the token digest>`.
+    /// `<prefix>:state:v2:<hex of the token digest>`.
     pub fn card(&self, card: &CardToken) -> String {
         let mut key = String::with_capacity(self.state_prefix.len() + DIGEST_HEX);
         key.push_str(&self.state_prefix);
@@ -136,7 +141,7 @@ impl KeyLayout {
         key
     }
 
-    /// `<prefix>:state:v1:epoch`, the marker whose disappearance means the
+    /// `<prefix>:state:v2:epoch`, the marker whose disappearance means the
     /// states were lost.
     pub fn epoch(&self) -> String {
         format!("{}epoch", self.state_prefix)
@@ -178,10 +183,10 @@ mod tests {
         let keys = KeyLayout::new("vigie");
         let card = CardToken::parse(format!("ct1_{}", "ab".repeat(32)).as_bytes()).unwrap();
         let key = keys.card(&card);
-        assert_eq!(key, format!("vigie:state:v1:{}", "ab".repeat(32)));
+        assert_eq!(key, format!("vigie:state:v2:{}", "ab".repeat(32)));
         assert!(keys.is_card_key(key.as_bytes()));
         assert!(!keys.is_card_key(keys.epoch().as_bytes()));
-        assert_eq!(keys.epoch(), "vigie:state:v1:epoch");
+        assert_eq!(keys.epoch(), "vigie:state:v2:epoch");
     }
 
     #[test]

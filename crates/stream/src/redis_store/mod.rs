@@ -6,6 +6,7 @@ mod batch;
 mod config;
 mod pool;
 mod store;
+mod value;
 
 pub use batch::LoadedState;
 pub use config::{Atomicity, KeyLayout, RedisConfig};

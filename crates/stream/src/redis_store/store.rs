@@ -3,8 +3,9 @@
 //! store.
 //!
 //! Invariants:
-//! - one key per card, `<prefix>:state:v1:<hex of the token digest>`, whose
-//!   value is exactly `vigie_features::codec::encode(state)`;
+//! - one key per card, `<prefix>:state:v2:<hex of the token digest>`, whose
+//!   value is a write stamp then `vigie_features::codec::encode(state)`
+//!   (`value.rs`);
 //! - `with_state` is atomic per card across processes (optimistic, see
 //!   [`Atomicity`]): a lost race re-reads the card and re-runs `f` on the
 //!   fresh state, so no update is ever lost or applied to a stale state;
@@ -26,6 +27,7 @@ use super::atomic::{Attempt, cas_script};
 use super::batch::store_many_script;
 use super::config::{Atomicity, KeyLayout, RedisConfig};
 use super::pool::Pool;
+use super::value::{self, Stamper};
 use crate::error::{Result, StreamError};
 
 /// Cards written per pipeline when warming the store up.
@@ -40,6 +42,7 @@ pub struct RedisStateStore {
     epoch: RwLock<Option<String>>,
     cas: Script,
     store_many: Script,
+    stamper: Stamper,
     races_lost: AtomicU64,
 }
 
@@ -91,6 +94,7 @@ impl RedisStateStore {
             epoch: RwLock::new(None),
             cas: cas_script(),
             store_many: store_many_script(),
+            stamper: Stamper::new()?,
             races_lost: AtomicU64::new(0),
         };
         *store.epoch.write().map_err(|_| poisoned())? = store.read_epoch()?;
@@ -166,7 +170,7 @@ impl RedisStateStore {
         let mut batch: Vec<(String, Vec<u8>)> = Vec::with_capacity(WARM_BATCH);
         let mut cards = 0u64;
         for (card, state) in states {
-            batch.push((self.keys.card(&card), codec::encode(&state)));
+            batch.push((self.keys.card(&card), self.stamper.value(&state)));
             if batch.len() == WARM_BATCH {
                 cards += self.write_batch(&mut batch)?;
             }
@@ -297,6 +301,10 @@ impl RedisStateStore {
         &self.pool
     }
 
+    pub(crate) fn stamper(&self) -> &Stamper {
+        &self.stamper
+    }
+
     // --- the state operations, typed -------------------------------------
 
     /// [`StateStore::with_state`] with the typed error.
@@ -336,7 +344,7 @@ impl RedisStateStore {
                 .query(con)
         })?;
         self.expect_epoch(&epoch, found)?;
-        Ok(stored.map(|b| codec::decode(&b)).transpose()?)
+        value::decode(stored)?.map(|s| s.state()).transpose()
     }
 
     /// [`StateStore::remove`] with the typed error: `DEL` of the card's key
