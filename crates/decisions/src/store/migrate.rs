@@ -35,10 +35,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0002_bytewise_ids.sql"),
         postgres: include_str!("../../migrations/postgres/0002_bytewise_ids.sql"),
     },
+    Migration {
+        version: 3,
+        name: "card_index",
+        sqlite: include_str!("../../migrations/sqlite/0003_card_index.sql"),
+        postgres: include_str!("../../migrations/postgres/0003_card_index.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS decisions_schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
