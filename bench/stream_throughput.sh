@@ -35,7 +35,7 @@ REDIS=${VIGIE_TEST_REDIS_URL:-redis://127.0.0.1:6379}
 DB=${VIGIE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 BIN=${VIGIE_BIN:-target/release/vigie}
 PARTS=${PARTS:-1 2 latency live}
-PARTITIONS=16 # the workers' default
+PARTITIONS=${PARTITIONS:-16} # PARTITIONS=N: the stream's partition count (default: the workers' 16)
 read -r -a EXTRA <<< "${WORKER_ARGS:-}"
 
 # VIGIE_BIN=PATH runs another build (an A/B comparison) without building.
@@ -70,7 +70,7 @@ now_ms() { date +%s%3N; }
 worker() { # prefix workers-index
   "${V[@]}" stream score --nats "$NATS" --redis "$REDIS" --database-url "$DB" \
     --model-file "$MODEL" --redis-prefix "bench-$1" --subject-prefix "$1" --group "$1-scorer" \
-    --metrics-addr "127.0.0.1:$((19000 + $2))" "${EXTRA[@]}" 2>>"$WORK/worker-$1-$2.log" &
+    --metrics-addr "127.0.0.1:$((19000 + $2))" --partitions "$PARTITIONS" "${EXTRA[@]}" 2>>"$WORK/worker-$1-$2.log" &
   PIDS+=($!)
 }
 
@@ -152,7 +152,7 @@ run_backlog() { # workers
   RUNNING=$prefix
   "${V[@]}" generate --rows "$ROWS" --from 2020-01-01 --to 2020-03-31 --seed "$RANDOM" --out "$WORK/tx.csv" >/dev/null
   local since; since=$(now_ms)
-  "${V[@]}" stream publish "$WORK/tx.csv" --nats "$NATS" --subject-prefix "$prefix" --json > "$WORK/pub.json"
+  "${V[@]}" stream publish "$WORK/tx.csv" --nats "$NATS" --subject-prefix "$prefix" --partitions "$PARTITIONS" --json > "$WORK/pub.json"
   local n; n=$(python3 -c "import json;print(json.load(open('$WORK/pub.json'))['published'])")
   local start; start=$(now_ms)
   local cpu_before; cpu_before=$(cpu_ticks)
@@ -196,7 +196,7 @@ run_live() { # rate
   local rate_args=(); [ "$rate" -gt 0 ] && rate_args=(--rate "$rate")
   # The publisher's own CPU (user + system seconds, from the shell's `time`).
   local TIMEFORMAT='%U %S'
-  { time "${V[@]}" stream publish "$WORK/tx.csv" --nats "$NATS" --subject-prefix "$prefix" \
+  { time "${V[@]}" stream publish "$WORK/tx.csv" --nats "$NATS" --subject-prefix "$prefix" --partitions "$PARTITIONS" \
       "${rate_args[@]}" --json > "$WORK/pub.json" 2>>"$WORK/publish.log"; } 2> "$WORK/pub.time"
   local publisher_cpu; publisher_cpu=$(awk '{print $1 + $2}' "$WORK/pub.time")
   local n; n=$(python3 -c "import json;print(json.load(open('$WORK/pub.json'))['published'])")

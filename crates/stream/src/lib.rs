@@ -27,5 +27,5 @@ mod redis_store;
 pub use error::{Result, STATE_LOST_TAG, StreamError};
 pub use lease::{Lease, PartitionLeases, new_owner_id};
 pub use redis_store::{
-    Atomicity, KeyLayout, LoadedState, RedisConfig, RedisStateStore, WarmReport,
+    Atomicity, KeyLayout, LoadedState, LoadedStates, RedisConfig, RedisStateStore, WarmReport,
 };

@@ -158,7 +158,7 @@ pub(crate) fn process(core: &Core, partition: u16, items: &[Incoming]) -> Result
     fault::reached(FaultPoint::AfterCommit);
 
     metrics.timed(Stage::RedisWrite, || -> Result<()> {
-        let raced = core.store.store_many(&states)?;
+        let raced = core.store.store_many(&mut states)?;
         for card in raced {
             let mut apply = |state: &mut vigie_features::CardState| {
                 for item in items.iter().filter(|i| i.txn.card == card) {

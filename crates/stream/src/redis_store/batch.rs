@@ -1,7 +1,9 @@
 //! Many cards in one round trip, for the stream worker: [`RedisStateStore::load_many`]
-//! reads a batch's card states (and checks the epoch) in one pipeline;
-//! [`RedisStateStore::store_many`] writes the new states in one Lua script
-//! that sets each card only if its stored value is still the one read
+//! reads a batch's card states (and checks the epoch) in one pipeline that
+//! `WATCH`es them; [`RedisStateStore::store_many`] writes the new states in
+//! one `MULTI`/`EXEC` on that connection, which Redis refuses if anyone
+//! wrote a card (or the epoch marker) since. Only then does a Lua script
+//! set each card only if its stored value is still the one read
 //! (compare-and-set of the value's write stamp, per card: `value.rs`) and
 //! only if the epoch is ours.
 //!
@@ -10,7 +12,7 @@
 //! caller re-applies its transactions with [`RedisStateStore::update`]
 //! (idempotent per `trans_num`), so no update is lost or doubled.
 
-use redis::Script;
+use redis::{Connection, Script, Value};
 use vigie_features::{CardState, codec};
 use vigie_types::CardToken;
 
@@ -63,28 +65,68 @@ pub(crate) fn store_many_script() -> Script {
     Script::new(STORE_MANY_LUA)
 }
 
+/// The states of a batch's cards as [`RedisStateStore::load_many`] read
+/// them (a slice of [`LoadedState`]: change their `state`s), holding the
+/// connection whose `WATCH` covers the cards and the epoch marker until
+/// [`RedisStateStore::store_many`] writes them. Dropped without storing, it
+/// closes that connection (and its watch) instead of returning it to the
+/// pool.
+pub struct LoadedStates {
+    states: Vec<LoadedState>,
+    watching: Option<Connection>,
+}
+
+impl std::fmt::Debug for LoadedStates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedStates")
+            .field("states", &self.states)
+            .field("watching", &self.watching.is_some())
+            .finish()
+    }
+}
+
+impl std::ops::Deref for LoadedStates {
+    type Target = [LoadedState];
+    fn deref(&self) -> &[LoadedState] {
+        &self.states
+    }
+}
+
+impl std::ops::DerefMut for LoadedStates {
+    fn deref_mut(&mut self) -> &mut [LoadedState] {
+        &mut self.states
+    }
+}
+
 impl RedisStateStore {
-    /// Reads the states of `cards` (and the epoch marker) in one pipeline.
-    /// Fails with [`StreamError::StateFlushed`] when the marker is not the
-    /// one this store adopted.
-    pub fn load_many(&self, cards: &[CardToken]) -> Result<Vec<LoadedState>> {
+    /// Reads the states of `cards` (and the epoch marker) in one pipeline
+    /// that also `WATCH`es them. Fails with [`StreamError::StateFlushed`]
+    /// when the marker is not the one this store adopted.
+    pub fn load_many(&self, cards: &[CardToken]) -> Result<LoadedStates> {
         let epoch = self.our_epoch()?;
         if cards.is_empty() {
             self.check()?;
-            return Ok(Vec::new());
+            return Ok(LoadedStates {
+                states: Vec::new(),
+                watching: None,
+            });
         }
         let epoch_key = self.keys().epoch();
         let keys: Vec<String> = cards.iter().map(|c| self.keys().card(c)).collect();
-        let (found, values): (Option<String>, Vec<Option<Vec<u8>>>) = self.pool().run(|con| {
-            redis::pipe()
-                .cmd("GET")
-                .arg(&epoch_key)
-                .cmd("MGET")
-                .arg(&keys)
-                .query(con)
-        })?;
+        let mut con = self.pool().take()?;
+        let (found, values): (Option<String>, Vec<Option<Vec<u8>>>) = redis::pipe()
+            .cmd("WATCH")
+            .arg(&epoch_key)
+            .arg(&keys)
+            .ignore()
+            .cmd("GET")
+            .arg(&epoch_key)
+            .cmd("MGET")
+            .arg(&keys)
+            .query(&mut con)
+            .map_err(|e| self.redis_error(e))?;
         self.expect_epoch(&epoch, found)?;
-        cards
+        let states = cards
             .iter()
             .zip(values)
             .map(|(card, bytes)| {
@@ -99,19 +141,30 @@ impl RedisStateStore {
                     stored,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        Ok(LoadedStates {
+            states,
+            watching: Some(con),
+        })
     }
 
-    /// Writes the changed states of `loaded` in one script, each only if
-    /// its stored value is still the one [`Self::load_many`] read. Returns
-    /// the cards that another writer changed in between (not written: apply
-    /// their updates again with [`Self::update`]). Fails with
+    /// Writes the changed states of `loaded`, each only if its stored value
+    /// is still the one [`Self::load_many`] read. Returns the cards that
+    /// another writer changed in between (not written: apply their updates
+    /// again with [`Self::update`]). Fails with
     /// [`StreamError::StateFlushed`], writing nothing, when the epoch is not
     /// ours.
-    pub fn store_many(&self, loaded: &[LoadedState]) -> Result<Vec<CardToken>> {
+    ///
+    /// The usual case is one `MULTI` / `SET`... / `EXEC` on the watching
+    /// connection: no script, so Redis copies each state once (its Lua
+    /// hashes every byte of every string a script receives: docs/streaming.md).
+    /// When another writer touched a watched key, `EXEC` writes nothing;
+    /// then, unless the epoch changed, the per-card compare-and-set script
+    /// writes the cards nobody touched and names the others.
+    pub fn store_many(&self, loaded: &mut LoadedStates) -> Result<Vec<CardToken>> {
         let epoch = self.our_epoch()?;
         let mut changed: Vec<(&LoadedState, Vec<u8>)> = Vec::new();
-        for item in loaded {
+        for item in loaded.states.iter() {
             let new = codec::encode(&item.state);
             let unchanged = match &item.stored {
                 Some(stored) => stored.encoded() == new,
@@ -121,12 +174,51 @@ impl RedisStateStore {
                 changed.push((item, self.stamper().value_of(&new)));
             }
         }
+        let Some(mut con) = loaded.watching.take() else {
+            // Empty, or stored before: no watch to rely on.
+            return self.compare_and_set(&epoch, &changed);
+        };
+        if changed.is_empty() {
+            redis::cmd("UNWATCH")
+                .query::<()>(&mut con)
+                .map_err(|e| self.redis_error(e))?;
+            self.pool().give_back(con);
+            return Ok(Vec::new());
+        }
+        let mut transaction = redis::pipe();
+        transaction.atomic();
+        for (item, new) in &changed {
+            transaction
+                .cmd("SET")
+                .arg(self.keys().card(&item.card))
+                .arg(new.as_slice());
+        }
+        let exec: Option<Value> = transaction
+            .query(&mut con)
+            .map_err(|e| self.redis_error(e))?;
+        // `EXEC` ended the watch either way.
+        self.pool().give_back(con);
+        if exec.is_some() {
+            return Ok(Vec::new());
+        }
+        let found = self.read_epoch()?;
+        self.expect_epoch(&epoch, found)?;
+        self.compare_and_set(&epoch, &changed)
+    }
+
+    /// The per-card compare-and-set of `changed` (each with its new value)
+    /// in one script; returns the cards another writer changed.
+    fn compare_and_set(
+        &self,
+        epoch: &str,
+        changed: &[(&LoadedState, Vec<u8>)],
+    ) -> Result<Vec<CardToken>> {
         if changed.is_empty() {
             return Ok(Vec::new());
         }
         let mut invocation = self.store_many_script().prepare_invoke();
-        invocation.key(self.keys().epoch()).arg(&epoch);
-        for (item, new) in &changed {
+        invocation.key(self.keys().epoch()).arg(epoch);
+        for (item, new) in changed {
             invocation
                 .key(self.keys().card(&item.card))
                 .arg(item.stored.as_ref().map_or(&[][..], Stored::stamp))
@@ -146,7 +238,7 @@ impl RedisStateStore {
                 .collect(),
             Some((-1, _)) => {
                 let found = self.read_epoch()?;
-                self.expect_epoch(&epoch, found)?;
+                self.expect_epoch(epoch, found)?;
                 Err(self.flushed("changed during the update".into()))
             }
             _ => Err(unexpected(&answer)),

@@ -8,7 +8,7 @@ mod pool;
 mod store;
 mod value;
 
-pub use batch::LoadedState;
+pub use batch::{LoadedState, LoadedStates};
 pub use config::{Atomicity, KeyLayout, RedisConfig};
 pub use store::{RedisStateStore, WarmReport};
 

@@ -66,7 +66,7 @@ impl Pool {
         Ok(con)
     }
 
-    fn take(&self) -> Result<Connection> {
+    pub(crate) fn take(&self) -> Result<Connection> {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         match idle {
             Some(con) => Ok(con),
@@ -74,7 +74,7 @@ impl Pool {
         }
     }
 
-    fn give_back(&self, con: Connection) {
+    pub(crate) fn give_back(&self, con: Connection) {
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < self.config.max_idle
         {

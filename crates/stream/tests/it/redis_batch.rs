@@ -53,10 +53,10 @@ fn store_many_writes_changed_cards_and_leaves_raced_ones_alone() {
             s.update(&txn(2, 1_500, 99));
         })
         .unwrap();
-    let raced = worker.store_many(&loaded).unwrap();
+    let raced = worker.store_many(&mut loaded).unwrap();
     assert_eq!(raced, vec![cards[1]]);
 
-    let after = worker.load_many(&cards).unwrap();
+    let mut after = worker.load_many(&cards).unwrap();
     assert_eq!(after[0].state, loaded[0].state);
     assert_eq!(after[2].state, loaded[2].state);
     assert_eq!(
@@ -65,7 +65,33 @@ fn store_many_writes_changed_cards_and_leaves_raced_ones_alone() {
     );
     assert!(after[1].state.contains(txn(2, 1_500, 99).trans_num));
     // Nothing changed: nothing to write, nothing raced.
-    assert!(worker.store_many(&after).unwrap().is_empty());
+    assert!(worker.store_many(&mut after).unwrap().is_empty());
+}
+
+#[test]
+fn store_many_writes_every_changed_card_when_nobody_raced() {
+    let Some(url) = redis_url("store_many_writes_every_changed_card_when_nobody_raced") else {
+        return;
+    };
+    let config = redis_config(&url);
+    let _cleanup = PurgeOnDrop(config.clone());
+    let store = RedisStateStore::connect(&config).unwrap();
+    store.initialise().unwrap();
+    let cards: Vec<_> = (1..=40).map(test_card).collect();
+    let mut loaded = store.load_many(&cards).unwrap();
+    for (i, item) in loaded.iter_mut().enumerate() {
+        item.state
+            .update(&txn(i as u32 + 1, 2_000, 100 + i as u128));
+    }
+    assert!(store.store_many(&mut loaded).unwrap().is_empty());
+    // A batch loaded and dropped without storing leaves the store usable.
+    drop(store.load_many(&cards).unwrap());
+    let after = store.load_many(&cards).unwrap();
+    assert_eq!(after.len(), cards.len());
+    for (stored, written) in after.iter().zip(loaded.iter()) {
+        assert_eq!(stored.state, written.state);
+        assert_eq!(stored.state.amounts.n, 1);
+    }
 }
 
 #[test]
@@ -80,7 +106,7 @@ fn store_many_writes_nothing_into_a_flushed_store() {
     let mut loaded = store.load_many(&[test_card(7)]).unwrap();
     loaded[0].state.update(&txn(7, 1_000, 1));
     assert!(store.purge_all().unwrap() > 0);
-    let err = store.store_many(&loaded).unwrap_err();
+    let err = store.store_many(&mut loaded).unwrap_err();
     assert!(err.is_state_lost(), "{err}");
     assert!(
         store
