@@ -14,7 +14,9 @@
 //!    the first decision of a `trans_num` and says which it already had.
 //!    A crash before this leaves no trace: redelivery scores again from the
 //!    same states, giving the same decisions;
-//! 4. write the card states (compare-and-set per card). A crash between 3
+//! 4. write the card states (`MULTI`/`EXEC` on the connection that
+//!    `WATCH`ed them at step 1; per-card compare-and-set when another
+//!    writer touched one meanwhile). A crash between 3
 //!    and 4 redelivers decided transactions to states that lack them: they
 //!    are scored again (which applies them to their card, so the states
 //!    catch up), the log refuses the second decision and the logged one is
