@@ -19,13 +19,6 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 
-/// mimalloc instead of the system allocator: the stream worker allocates
-/// and frees many short-lived buffers (messages, card states, decision
-/// records) on several threads, where glibc's malloc took a quarter of its
-/// CPU (docs/benchmarks.md, "Streaming").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// A failure that means "the input is not usable": exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
