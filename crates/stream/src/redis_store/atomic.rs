@@ -9,7 +9,7 @@
 //! epoch test, so a write never lands in a flushed store unnoticed.
 
 use redis::{Connection, Script, Value};
-use vigie_features::{CardState, codec};
+use vigie_features::CardState;
 
 use super::store::RedisStateStore;
 use super::value::{self, Stamper, Stored};
@@ -49,17 +49,9 @@ pub(crate) fn apply(
     stamper: &Stamper,
     f: &mut dyn FnMut(&mut CardState),
 ) -> Result<Option<Vec<u8>>> {
-    let mut state = match stored {
-        Some(stored) => stored.state()?,
-        None => CardState::default(),
-    };
+    let mut state = value::state_of(stored)?;
     f(&mut state);
-    let new = codec::encode(&state);
-    let unchanged = match stored {
-        Some(old) => old.encoded() == new.as_slice(),
-        None => state == CardState::default(),
-    };
-    Ok((!unchanged).then(|| stamper.value_of(&new)))
+    Ok(stamper.value_if_changed(stored, &state))
 }
 
 impl RedisStateStore {

@@ -13,7 +13,7 @@
 //! (idempotent per `trans_num`), so no update is lost or doubled.
 
 use redis::{Connection, Script, Value};
-use vigie_features::{CardState, codec};
+use vigie_features::CardState;
 use vigie_types::CardToken;
 
 use super::store::RedisStateStore;
@@ -47,6 +47,8 @@ pub struct LoadedState {
     pub card: CardToken,
     /// Its state (default for a card never seen).
     pub state: CardState,
+    /// Its key (computed once, at load).
+    key: String,
     /// The stored value: its stamp is the compare-and-set's expected one,
     /// its encoded state tells a card whose state did not change (not
     /// written).
@@ -128,16 +130,14 @@ impl RedisStateStore {
         self.expect_epoch(&epoch, found)?;
         let states = cards
             .iter()
+            .zip(keys)
             .zip(values)
-            .map(|(card, bytes)| {
+            .map(|((card, key), bytes)| {
                 let stored = value::decode(bytes)?;
-                let state = match &stored {
-                    Some(stored) => stored.state()?,
-                    None => CardState::default(),
-                };
                 Ok(LoadedState {
                     card: *card,
-                    state,
+                    state: value::state_of(stored.as_ref())?,
+                    key,
                     stored,
                 })
             })
@@ -163,17 +163,16 @@ impl RedisStateStore {
     /// writes the cards nobody touched and names the others.
     pub fn store_many(&self, loaded: &mut LoadedStates) -> Result<Vec<CardToken>> {
         let epoch = self.our_epoch()?;
-        let mut changed: Vec<(&LoadedState, Vec<u8>)> = Vec::new();
-        for item in loaded.states.iter() {
-            let new = codec::encode(&item.state);
-            let unchanged = match &item.stored {
-                Some(stored) => stored.encoded() == new,
-                None => item.state == CardState::default(),
-            };
-            if !unchanged {
-                changed.push((item, self.stamper().value_of(&new)));
-            }
-        }
+        let changed: Vec<(&LoadedState, Vec<u8>)> = loaded
+            .states
+            .iter()
+            .filter_map(|item| {
+                let new = self
+                    .stamper()
+                    .value_if_changed(item.stored.as_ref(), &item.state)?;
+                Some((item, new))
+            })
+            .collect();
         let Some(mut con) = loaded.watching.take() else {
             // Empty, or stored before: no watch to rely on.
             return self.compare_and_set(&epoch, &changed);
@@ -188,10 +187,7 @@ impl RedisStateStore {
         let mut transaction = redis::pipe();
         transaction.atomic();
         for (item, new) in &changed {
-            transaction
-                .cmd("SET")
-                .arg(self.keys().card(&item.card))
-                .arg(new.as_slice());
+            transaction.cmd("SET").arg(&item.key).arg(new.as_slice());
         }
         let exec: Option<Value> = transaction
             .query(&mut con)
@@ -201,8 +197,7 @@ impl RedisStateStore {
         if exec.is_some() {
             return Ok(Vec::new());
         }
-        let found = self.read_epoch()?;
-        self.expect_epoch(&epoch, found)?;
+        // The script checks the epoch too: a flush ends as `StateFlushed`.
         self.compare_and_set(&epoch, &changed)
     }
 
@@ -220,7 +215,7 @@ impl RedisStateStore {
         invocation.key(self.keys().epoch()).arg(epoch);
         for (item, new) in changed {
             invocation
-                .key(self.keys().card(&item.card))
+                .key(&item.key)
                 .arg(item.stored.as_ref().map_or(&[][..], Stored::stamp))
                 .arg(new.as_slice());
         }

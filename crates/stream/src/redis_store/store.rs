@@ -27,7 +27,7 @@ use super::atomic::{Attempt, cas_script};
 use super::batch::store_many_script;
 use super::config::{Atomicity, KeyLayout, RedisConfig};
 use super::pool::Pool;
-use super::value::{self, Stamper};
+use super::value::{self, Stamper, Stored};
 use crate::error::{Result, StreamError};
 
 /// Cards written per pipeline when warming the store up.
@@ -344,7 +344,10 @@ impl RedisStateStore {
                 .query(con)
         })?;
         self.expect_epoch(&epoch, found)?;
-        value::decode(stored)?.map(|s| s.state()).transpose()
+        value::decode(stored)?
+            .as_ref()
+            .map(Stored::state)
+            .transpose()
     }
 
     /// [`StateStore::remove`] with the typed error: `DEL` of the card's key

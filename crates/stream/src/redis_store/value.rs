@@ -53,8 +53,24 @@ impl Stamper {
         self.value_of(&codec::encode(state))
     }
 
+    /// The value to write for `state`, read as `stored` (`None`: never
+    /// seen), with a fresh stamp; `None` when the state did not change (a
+    /// duplicate delivery, a no-op), which is not written.
+    pub(crate) fn value_if_changed(
+        &self,
+        stored: Option<&Stored>,
+        state: &CardState,
+    ) -> Option<Vec<u8>> {
+        let new = codec::encode(state);
+        let unchanged = match stored {
+            Some(old) => old.encoded() == new.as_slice(),
+            None => *state == CardState::default(),
+        };
+        (!unchanged).then(|| self.value_of(&new))
+    }
+
     /// The value storing already encoded state bytes, with a fresh stamp.
-    pub(crate) fn value_of(&self, encoded: &[u8]) -> Vec<u8> {
+    fn value_of(&self, encoded: &[u8]) -> Vec<u8> {
         let mut value = Vec::with_capacity(STAMP_BYTES + encoded.len());
         value.extend_from_slice(&self.next());
         value.extend_from_slice(encoded);
@@ -100,6 +116,11 @@ impl Stored {
 /// Decodes an optional stored value (`None`: the card was never seen).
 pub(crate) fn decode(bytes: Option<Vec<u8>>) -> Result<Option<Stored>> {
     bytes.map(Stored::new).transpose()
+}
+
+/// The state a card has: the stored one, or a new card's.
+pub(crate) fn state_of(stored: Option<&Stored>) -> Result<CardState> {
+    stored.map_or_else(|| Ok(CardState::default()), Stored::state)
 }
 
 #[cfg(test)]
