@@ -43,8 +43,8 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-/// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 3;
+/// The newest schema version this build knows: the last migration's.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS decisions_schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
