@@ -8,7 +8,7 @@ use vigie_stream::{PartitionLeases, RedisStateStore, new_owner_id};
 use vigie_testkit::{build_transaction, test_card};
 use vigie_types::{Category, Transaction};
 
-use crate::support::{PurgeOnDrop, redis_config, redis_url, unique};
+use crate::support::{initialised_store, redis_config, redis_url, unique};
 
 fn txn(card: u32, time: i64, id: u128) -> Transaction {
     build_transaction(
@@ -25,14 +25,13 @@ fn txn(card: u32, time: i64, id: u128) -> Transaction {
 
 #[test]
 fn store_many_writes_changed_cards_and_leaves_raced_ones_alone() {
-    let Some(url) = redis_url("store_many_writes_changed_cards_and_leaves_raced_ones_alone") else {
+    let Some(test) =
+        initialised_store("store_many_writes_changed_cards_and_leaves_raced_ones_alone")
+    else {
         return;
     };
-    let config = redis_config(&url);
-    let _cleanup = PurgeOnDrop(config.clone());
-    let worker = RedisStateStore::connect(&config).unwrap();
-    worker.initialise().unwrap();
-    let other = RedisStateStore::connect(&config).unwrap();
+    let worker = &test.store;
+    let other = RedisStateStore::connect(&test.config).unwrap();
     other.adopt_epoch().unwrap();
     let cards = [test_card(1), test_card(2), test_card(3)];
     worker
@@ -70,13 +69,11 @@ fn store_many_writes_changed_cards_and_leaves_raced_ones_alone() {
 
 #[test]
 fn store_many_writes_every_changed_card_when_nobody_raced() {
-    let Some(url) = redis_url("store_many_writes_every_changed_card_when_nobody_raced") else {
+    let Some(test) = initialised_store("store_many_writes_every_changed_card_when_nobody_raced")
+    else {
         return;
     };
-    let config = redis_config(&url);
-    let _cleanup = PurgeOnDrop(config.clone());
-    let store = RedisStateStore::connect(&config).unwrap();
-    store.initialise().unwrap();
+    let store = &test.store;
     let cards: Vec<_> = (1..=40).map(test_card).collect();
     let mut loaded = store.load_many(&cards).unwrap();
     for (i, item) in loaded.iter_mut().enumerate() {
@@ -96,13 +93,10 @@ fn store_many_writes_every_changed_card_when_nobody_raced() {
 
 #[test]
 fn store_many_writes_nothing_into_a_flushed_store() {
-    let Some(url) = redis_url("store_many_writes_nothing_into_a_flushed_store") else {
+    let Some(test) = initialised_store("store_many_writes_nothing_into_a_flushed_store") else {
         return;
     };
-    let config = redis_config(&url);
-    let _cleanup = PurgeOnDrop(config.clone());
-    let store = RedisStateStore::connect(&config).unwrap();
-    store.initialise().unwrap();
+    let store = &test.store;
     let mut loaded = store.load_many(&[test_card(7)]).unwrap();
     loaded[0].state.update(&txn(7, 1_000, 1));
     assert!(store.purge_all().unwrap() > 0);
@@ -114,7 +108,7 @@ fn store_many_writes_nothing_into_a_flushed_store() {
             .unwrap_err()
             .is_state_lost()
     );
-    let fresh = RedisStateStore::connect(&config).unwrap();
+    let fresh = RedisStateStore::connect(&test.config).unwrap();
     fresh.initialise().unwrap();
     assert_eq!(fresh.load(&test_card(7)).unwrap(), None, "no write landed");
 }

@@ -63,6 +63,27 @@ impl Drop for PurgeOnDrop {
     }
 }
 
+/// An initialised store under a unique prefix, its configuration (for more
+/// connections to it) and the guard that purges its keys.
+pub struct TestStore {
+    pub store: RedisStateStore,
+    pub config: RedisConfig,
+    _purge: PurgeOnDrop,
+}
+
+/// A [`TestStore`], or `None` (the test skipped) without Redis.
+pub fn initialised_store(test: &str) -> Option<TestStore> {
+    let config = redis_config(&redis_url(test)?);
+    let purge = PurgeOnDrop(config.clone());
+    let store = RedisStateStore::connect(&config).unwrap();
+    store.initialise().unwrap();
+    Some(TestStore {
+        store,
+        config,
+        _purge: purge,
+    })
+}
+
 /// A fixed token key, so tokens (and partitions) are reproducible.
 pub fn tokenizer() -> Tokenizer {
     Tokenizer::new(&TokenKey::new(b"0123456789abcdef0123456789abcdef", 1).unwrap())
