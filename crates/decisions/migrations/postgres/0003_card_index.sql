@@ -1,6 +1,6 @@
 -- The per-card index keys on the card token alone. With `logged_at` in the
--- key every entry was distinct (76 bytes each: 162 MB for 1,000,000
--- decisions of 5,600 cards); on the token alone, B-tree deduplication keeps
+-- key every entry was distinct (162 MB for 1,000,000 decisions of 5,600
+-- cards); on the token alone, B-tree deduplication keeps
 -- one key per card and a list of row pointers (10 MB), and inserting
 -- 1,000,000 rows into a table with that index took half as long
 -- (docs/benchmarks.md, "Streaming"). The card queries (`recent` for one
