@@ -21,8 +21,8 @@
 //!    are scored again (which applies them to their card, so the states
 //!    catch up), the log refuses the second decision and the logged one is
 //!    republished, so no decision changes;
-//! 5. the caller publishes the decisions (with `Nats-Msg-Id` = `trans_num`,
-//!    so a republished decision is stored once) and acknowledges.
+//! 5. the caller publishes the decisions (one frame per batch, at least once
+//!    per decision: `vigie_stream::nats::decision_frames`) and acknowledges.
 //!
 //! The decision log is not asked beforehand which transactions it holds:
 //! redeliveries are rare, and the commit's answer and the card states

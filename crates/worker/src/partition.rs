@@ -26,7 +26,10 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::PullConsumer};
 use tokio::sync::watch;
-use vigie_stream::nats::{copy_to_dead_letters, dead_letter, restart_partition_consumer};
+use vigie_stream::nats::{
+    BatchOrigin, copy_to_dead_letters, dead_letter, decision_frames, frame_limit,
+    restart_partition_consumer,
+};
 
 use crate::batch::{Core, Incoming, Outcome, process};
 use crate::config::WorkerConfig;
@@ -175,9 +178,10 @@ async fn step(
     } else {
         std::mem::take(ahead)
     };
-    let Some(last) = batch.last() else {
+    let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
         return Ok(false);
     };
+    let sequences = (first.sequence, last.sequence);
     // A full batch means a backlog: fetch ahead while this one is processed.
     let fetch_ahead = !isolate && batch.len() >= size;
     metrics.consumed(partition, batch.len() as u64);
@@ -254,7 +258,7 @@ async fn step(
         (processed, _) => processed?,
     };
     let publishing = std::time::Instant::now();
-    publish(shared, partition, outcome).await?;
+    publish(shared, partition, sequences, outcome).await?;
     metrics.stage(Stage::Publish, publishing.elapsed().as_secs_f64());
     fault::reached(FaultPoint::BeforeAck);
     if let Some(message) = messages.last() {
@@ -296,25 +300,39 @@ async fn acknowledge(
     Ok(())
 }
 
-/// Publishes the batch's decisions on `<prefix>.decisions.<partition>` and
-/// waits for the stream's acknowledgements (`Nats-Msg-Id` = `trans_num`, so
-/// a decision published again after a crash is stored once).
-async fn publish(shared: &Shared, partition: u16, outcome: Outcome) -> Result<()> {
+/// Publishes the batch's decisions on `<prefix>.decisions.<partition>` as
+/// frames (`vigie_stream::nats::decision_frames`: one message per batch,
+/// JSON Lines, `Nats-Msg-Id` from the batch's sequences) and waits for the
+/// stream's acknowledgements.
+async fn publish(
+    shared: &Shared,
+    partition: u16,
+    (first, last): (u64, u64),
+    outcome: Outcome,
+) -> Result<()> {
+    let origin = BatchOrigin {
+        group: shared.config.group(),
+        partition,
+        first,
+        last,
+    };
+    let limit = frame_limit(shared.js.client().server_info().max_payload);
+    let records = outcome.publish.iter().map(|(_, json)| json.as_slice());
+    let frames = decision_frames(origin, records, limit);
     let subject = shared.config.topology.decision_subject(partition);
-    let mut pending = Vec::with_capacity(outcome.publish.len());
-    for (trans_num, payload) in outcome.publish {
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Nats-Msg-Id", trans_num.to_string().as_str());
+    let mut pending = Vec::with_capacity(frames.len());
+    for frame in frames {
+        let headers = frame.headers();
         let ack = shared
             .js
-            .publish_with_headers(subject.clone(), headers, payload.into())
+            .publish_with_headers(subject.clone(), headers, frame.body.into())
             .await
-            .map_err(|e| nats_error("publishing a decision", e))?;
+            .map_err(|e| nats_error("publishing decisions", e))?;
         pending.push(ack);
     }
     for ack in pending {
         ack.await
-            .map_err(|e| nats_error("publishing a decision", e))?;
+            .map_err(|e| nats_error("publishing decisions", e))?;
     }
     Ok(())
 }

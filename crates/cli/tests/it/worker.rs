@@ -141,6 +141,12 @@ fn one_worker_scores_every_transaction_once_like_a_clean_run() {
     run.assert_decisions_match(&log, &expected, None);
     wait_nothing_pending(&run);
     run.assert_states_match(&states);
+    run.assert_published_match(&log);
+    let frames: usize = run.published_decisions().values().map(Vec::len).sum();
+    assert_eq!(
+        frames, n,
+        "one worker, no crash: each decision published once"
+    );
     let text = wait_metric(&addr, "vigie_worker_acked_total", n as f64);
     assert_eq!(
         metric_sum(&text, "vigie_worker_scored_total"),
@@ -234,6 +240,7 @@ fn kill_nine_five_times_during_a_50k_run_changes_nothing() {
     let (expected, states) = run.expected();
     run.assert_decisions_match(&log, &expected, None);
     run.assert_states_match(&states);
+    run.assert_published_match(&log);
 }
 
 #[test]
@@ -268,6 +275,7 @@ fn fault_points_each_end_with_every_transaction_scored_once() {
     let (expected, states) = run.expected();
     run.assert_decisions_match(&log, &expected, None);
     run.assert_states_match(&states);
+    run.assert_published_match(&log);
 }
 
 #[test]

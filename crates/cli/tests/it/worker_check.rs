@@ -111,4 +111,89 @@ impl Run {
             pending
         })
     }
+
+    /// Every decision on the decisions stream, by `trans_num` (a decision
+    /// published more than once appears once per copy). Checks each
+    /// frame's count header against its lines.
+    pub fn published_decisions(&self) -> HashMap<TransNum, Vec<DecisionRecord>> {
+        use async_nats::jetstream::consumer::{AckPolicy, pull};
+        use futures_util::StreamExt;
+        use vigie_stream::nats::{DECISION_COUNT_HEADER, frame_records};
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = async_nats::connect(&self.services.nats).await.unwrap();
+            let js = async_nats::jetstream::new(client);
+            let topology =
+                vigie_stream::nats::Topology::new(&self.prefix, self.partitions).unwrap();
+            let stream = js.get_stream(&topology.decisions_stream).await.unwrap();
+            let consumer = stream
+                .create_consumer(pull::Config {
+                    ack_policy: AckPolicy::None,
+                    ..pull::Config::default()
+                })
+                .await
+                .unwrap();
+            let mut published: HashMap<TransNum, Vec<DecisionRecord>> = HashMap::new();
+            loop {
+                let mut frames = consumer
+                    .fetch()
+                    .max_messages(1_000)
+                    .messages()
+                    .await
+                    .unwrap();
+                let mut fetched = 0;
+                while let Some(frame) = frames.next().await {
+                    let frame = frame.unwrap();
+                    fetched += 1;
+                    let count = frame
+                        .headers
+                        .as_ref()
+                        .and_then(|h| h.get(DECISION_COUNT_HEADER))
+                        .map(|v| v.as_str().parse::<usize>().unwrap());
+                    let records: Vec<DecisionRecord> = frame_records(&frame.payload)
+                        .map(|line| serde_json::from_slice(line).unwrap())
+                        .collect();
+                    assert_eq!(count, Some(records.len()), "frame count header");
+                    for record in records {
+                        published.entry(record.trans_num).or_default().push(record);
+                    }
+                }
+                if fetched == 0 {
+                    return published;
+                }
+            }
+        })
+    }
+
+    /// Asserts that every transaction's decision was published at least
+    /// once, and every published copy is the logged decision.
+    pub fn assert_published_match(&self, log: &DecisionLog) {
+        let wanted = self.trans_nums();
+        let stored = log.get_many(&wanted).unwrap();
+        let published = self.published_decisions();
+        let missing = wanted.iter().filter(|t| !published.contains_key(t)).count();
+        assert_eq!(
+            missing,
+            0,
+            "{missing} of {} decisions never published",
+            wanted.len()
+        );
+        let differ = wanted
+            .iter()
+            .flat_map(|t| published[t].iter().map(move |copy| (t, copy)))
+            .filter(|(t, copy)| {
+                let logged = &stored[t].record;
+                copy.decision != logged.decision
+                    || copy.score.to_bits() != logged.score.to_bits()
+                    || copy.features != logged.features
+            })
+            .count();
+        assert_eq!(
+            differ, 0,
+            "{differ} published decisions differ from the log"
+        );
+    }
 }

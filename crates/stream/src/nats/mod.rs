@@ -4,6 +4,7 @@
 //! context create a runtime (the CLI does).
 
 mod consume;
+mod decision_frame;
 mod message;
 mod publish;
 mod setup;
@@ -12,6 +13,10 @@ mod topology;
 pub use consume::{
     ConsumerSettings, Delivery, acknowledged_floor, copy_to_dead_letters, dead_letter,
     dead_letter_bad, fetch_batch, headers, partition_consumer, restart_partition_consumer,
+};
+pub use decision_frame::{
+    BatchOrigin, DECISION_COUNT_HEADER, DECISIONS_CONTENT_TYPE, DecisionFrame, MAX_FRAME_BYTES,
+    decision_frames, frame_limit, frame_records,
 };
 pub use message::{
     BadMessage, BadMessageKind, MAX_MESSAGE_BYTES, TX_SCHEMA_VERSION, decode_tx, encode_tx,
