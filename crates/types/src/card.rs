@@ -413,18 +413,28 @@ impl CardToken {
 
     /// Appends the text form to `out`.
     pub fn write_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.text());
+    }
+
+    /// The text form, `ct<version>_<64 hex>`, on the stack.
+    fn text(&self) -> [u8; Self::TEXT_LEN] {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        out.extend_from_slice(&[b'c', b't', b'0' + self.version, b'_']);
-        for byte in self.digest {
-            out.push(HEX[usize::from(byte >> 4)]);
-            out.push(HEX[usize::from(byte & 0xf)]);
+        let mut text = [0u8; Self::TEXT_LEN];
+        text[..4].copy_from_slice(&[b'c', b't', b'0' + self.version, b'_']);
+        for (pair, byte) in text[4..].chunks_exact_mut(2).zip(self.digest) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0xf)];
         }
+        text
     }
 }
 
 impl fmt::Display for CardToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ct{}_{}", self.version, hex::encode(self.digest))
+        // ASCII by construction (a version digit, hex). Written at once: the
+        // decision log and the decision records print a token per decision.
+        let text = self.text();
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 

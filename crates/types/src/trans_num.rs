@@ -80,19 +80,25 @@ impl TransNum {
 
     /// Appends the 32 lower-case hex characters to `out`.
     pub fn write_to(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.text());
+    }
+
+    /// The 32 lower-case hex characters, on the stack.
+    fn text(self) -> [u8; Self::TEXT_LEN] {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut text = [0u8; Self::TEXT_LEN];
         for (pair, byte) in text.chunks_exact_mut(2).zip(self.0.to_be_bytes()) {
             pair[0] = HEX[usize::from(byte >> 4)];
             pair[1] = HEX[usize::from(byte & 0xf)];
         }
-        out.extend_from_slice(&text);
+        text
     }
 }
 
 impl fmt::Display for TransNum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:032x}", self.0)
+        let text = self.text();
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
