@@ -14,6 +14,7 @@ pub mod replay;
 pub mod runs;
 pub mod serve;
 pub mod stream;
+pub mod stream_decisions;
 pub mod stream_score;
 pub mod train;
 

@@ -1,7 +1,8 @@
 //! `vigie stream publish`: a transaction file to NATS JetStream, one message
 //! per transaction on `<prefix>.tx.<partition>`, de-duplicated by
 //! `trans_num`; `vigie stream score` (in [`super::stream_score`]): the scorer
-//! worker. The commands are synchronous; each runs its async part on a
+//! worker; `vigie stream decisions` (in [`super::stream_decisions`]): the
+//! published decisions, one per line. The commands are synchronous; each runs its async part on a
 //! two-thread tokio runtime of its own.
 
 use std::path::PathBuf;
@@ -45,6 +46,9 @@ pub enum StreamCommand {
     /// engine, log decisions in the database, publish them, acknowledge.
     /// Several workers share the partitions; stop with SIGTERM.
     Score(Box<super::stream_score::ScoreArgs>),
+    /// Print the decisions the workers published (JSON Lines on stdout,
+    /// each transaction once), from the decisions stream's start.
+    Decisions(super::stream_decisions::DecisionsArgs),
 }
 
 /// `vigie stream publish`.
@@ -97,6 +101,7 @@ pub fn run(cli: &Cli, args: &StreamArgs) -> Result<()> {
     match &args.command {
         StreamCommand::Publish(publish) => run_publish(cli, publish),
         StreamCommand::Score(score) => super::stream_score::run(cli, score),
+        StreamCommand::Decisions(decisions) => super::stream_decisions::run(decisions),
     }
 }
 

@@ -7,6 +7,7 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
+use crate::support::{stderr, stdout};
 use crate::worker_support::{Run, services};
 
 /// A free local port for a metrics endpoint.
@@ -147,6 +148,31 @@ fn one_worker_scores_every_transaction_once_like_a_clean_run() {
         frames, n,
         "one worker, no crash: each decision published once"
     );
+    // `vigie stream decisions` prints each of them, once.
+    let o = run.vigie.run(
+        &[
+            "stream",
+            "decisions",
+            "--nats",
+            &run.services.nats,
+            "--subject-prefix",
+            &run.prefix,
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut printed: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["trans_num"].to_string())
+        .collect();
+    let mut wanted: Vec<String> = run
+        .trans_nums()
+        .iter()
+        .map(|t| format!("\"{t}\""))
+        .collect();
+    printed.sort();
+    wanted.sort();
+    assert_eq!(printed, wanted);
     let text = wait_metric(&addr, "vigie_worker_acked_total", n as f64);
     assert_eq!(
         metric_sum(&text, "vigie_worker_scored_total"),

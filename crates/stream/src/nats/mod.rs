@@ -5,6 +5,7 @@
 
 mod consume;
 mod decision_frame;
+mod decisions_read;
 mod message;
 mod publish;
 mod setup;
@@ -18,6 +19,7 @@ pub use decision_frame::{
     BatchOrigin, DECISION_COUNT_HEADER, DECISIONS_CONTENT_TYPE, DecisionFrame, MAX_FRAME_BYTES,
     decision_frames, frame_limit, frame_records,
 };
+pub use decisions_read::{ReadDecisions, ReadReport, read_decisions};
 pub use message::{
     BadMessage, BadMessageKind, MAX_MESSAGE_BYTES, TX_SCHEMA_VERSION, decode_tx, encode_tx,
 };

@@ -9,6 +9,7 @@
 )]
 
 mod consume;
+mod decisions;
 mod leases;
 mod partition;
 mod publish;
