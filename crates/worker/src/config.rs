@@ -28,6 +28,9 @@ pub struct WorkerConfig {
     pub lease_ttl: Duration,
     /// How long an idle fetch waits for a first message.
     pub fetch_wait: Duration,
+    /// After a partial batch, how long a partition waits before fetching
+    /// again (more messages per batch at moderate load; zero: no wait).
+    pub linger: Duration,
     /// Most partitions this worker takes (default: its fair share).
     pub max_partitions: Option<usize>,
     /// Where to serve `/metrics` (`host:port`), if anywhere.
@@ -47,6 +50,7 @@ impl WorkerConfig {
             batch_size: 256,
             lease_ttl: Duration::from_secs(10),
             fetch_wait: Duration::from_secs(1),
+            linger: Duration::ZERO,
             max_partitions: None,
             metrics_addr: None,
         }

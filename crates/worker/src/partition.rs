@@ -91,9 +91,9 @@ pub(crate) async fn run(
             Some(c) => step(&shared, partition, c, isolate, &mut ahead).await,
         };
         match step {
-            Ok(dead_lettered) => {
+            Ok(round) => {
                 failures = 0;
-                if dead_lettered {
+                if round.dead_lettered {
                     // Stay isolated until `batch_size` messages in a row pass.
                     isolate_left = shared.config.batch_size;
                 } else if isolate {
@@ -101,6 +101,10 @@ pub(crate) async fn run(
                 }
                 if isolate_left == 0 {
                     unexplained = 0;
+                }
+                let linger = shared.config.linger;
+                if round.partial && !linger.is_zero() && pause(&mut stop, linger).await {
+                    return Exit::Stopped;
                 }
             }
             Err(e) => {
@@ -157,17 +161,25 @@ async fn restart(shared: &Shared, partition: u16) -> Result<PullConsumer> {
     Ok(consumer)
 }
 
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default)]
+struct Round {
+    /// It dead-lettered a message that failed alone.
+    dead_lettered: bool,
+    /// It processed fewer messages than a batch holds (no backlog).
+    partial: bool,
+}
+
 /// One fetch-process-publish-acknowledge round (of one message when
-/// isolating); `true` when it dead-lettered a message that failed alone.
-/// `ahead` holds messages fetched ahead by the previous round, and receives
-/// this round's.
+/// isolating). `ahead` holds messages fetched ahead by the previous round,
+/// and receives this round's.
 async fn step(
     shared: &Arc<Shared>,
     partition: u16,
     consumer: &PullConsumer,
     isolate: bool,
     ahead: &mut Vec<Fetched>,
-) -> Result<bool> {
+) -> Result<Round> {
     let metrics = &shared.core.metrics;
     let size = if isolate { 1 } else { shared.config.batch_size };
     let batch = if ahead.is_empty() {
@@ -179,11 +191,15 @@ async fn step(
         std::mem::take(ahead)
     };
     let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
-        return Ok(false);
+        return Ok(Round::default());
     };
     let sequences = (first.sequence, last.sequence);
     // A full batch means a backlog: fetch ahead while this one is processed.
     let fetch_ahead = !isolate && batch.len() >= size;
+    let round = Round {
+        dead_lettered: false,
+        partial: !isolate && batch.len() < size,
+    };
     metrics.consumed(partition, batch.len() as u64);
     metrics.set_lag(partition, last.pending);
 
@@ -222,7 +238,7 @@ async fn step(
         if let Some(message) = messages.last() {
             acknowledge(shared, partition, message, 0).await?;
         }
-        return Ok(false);
+        return Ok(round);
     }
     let core = Arc::clone(&shared.core);
     let processing = tokio::task::spawn_blocking(move || process(&core, partition, &incoming));
@@ -253,7 +269,10 @@ async fn step(
             .await?;
             metrics.dead_lettered(partition, PROCESSING_FAILED);
             tracing::error!(partition, error = %e, "a message failing on its own was dead-lettered");
-            return Ok(true);
+            return Ok(Round {
+                dead_lettered: true,
+                partial: false,
+            });
         }
         (processed, _) => processed?,
     };
@@ -267,7 +286,7 @@ async fn step(
     if let Some(next) = next {
         *ahead = next?;
     }
-    Ok(false)
+    Ok(round)
 }
 
 /// Acknowledges `message` and, the consumer acknowledging cumulatively,

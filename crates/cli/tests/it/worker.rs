@@ -312,8 +312,11 @@ fn two_and_three_workers_decide_like_one() {
         };
         let mut run = Run::new(services, 6_000, 8);
         let n = run.txns.len();
-        for _ in 0..workers {
-            run.spawn_worker(&[], &[]);
+        // Started before the publication, so batches are partial; the first
+        // worker waits after each (`--linger-ms`), which changes nothing.
+        for i in 0..workers {
+            let linger: &[&str] = if i == 0 { &["--linger-ms", "20"] } else { &[] };
+            run.spawn_worker(&[], linger);
         }
         run.publish(None);
         let log = run.decision_log();
