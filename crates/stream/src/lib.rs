@@ -10,8 +10,9 @@
 //!   (Redis `SET NX PX` with fencing tokens).
 //! - [`nats`]: the partition function, the JSON message schema, stream
 //!   set-up with production settings, a windowed publisher with
-//!   `Nats-Msg-Id` de-duplication and pacing, pull consumers per partition
-//!   and the dead-letter path.
+//!   `Nats-Msg-Id` de-duplication and pacing, pull consumers per partition,
+//!   the dead-letter path, and the decision frames (one JSON Lines message
+//!   per batch of decisions) with their reader.
 //!
 //! Invariants: no card number crosses this crate (tokens only; dead-lettered
 //! payloads and error details have card-number-like digit runs masked);
