@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use async_nats::jetstream;
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
-use async_nats::jetstream::{self};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
@@ -53,7 +53,7 @@ const FETCH_FRAMES: usize = 64;
 /// decision's JSON to `emit` once (the first copy of each `trans_num`; a
 /// line without one is handed over as it is). Without `follow`, stops at
 /// the message that was last when the read started. The `trans_num`s seen
-/// are kept in memory (16 to 40 bytes each).
+/// are kept in memory (about 60 bytes each).
 pub async fn read_decisions(
     js: &jetstream::Context,
     topology: &Topology,
