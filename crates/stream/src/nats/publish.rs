@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use async_nats::Subject;
 use async_nats::jetstream::{self, context::PublishAckFuture};
+use bytes::Bytes;
 use serde::Serialize;
 use vigie_ingest::{IngestError, ReadOptions, read_file, read_transactions};
 use vigie_types::{Tokenizer, Transaction};
@@ -62,9 +64,9 @@ pub struct PublishCounts {
 }
 
 struct Pending {
-    subject: String,
+    partition: u16,
     trans_num: String,
-    payload: Vec<u8>,
+    payload: Bytes,
     ack: PublishAckFuture,
 }
 
@@ -89,6 +91,8 @@ impl Pacer {
 pub struct Publisher {
     js: jetstream::Context,
     topology: Topology,
+    /// Each partition's subject, built once (a clone shares the bytes).
+    subjects: Vec<Subject>,
     options: PublishOptions,
     in_flight: VecDeque<Pending>,
     counts: PublishCounts,
@@ -143,6 +147,9 @@ impl Publisher {
                 ..PublishCounts::default()
             },
             js,
+            subjects: (0..topology.partitions)
+                .map(|p| Subject::from(topology.tx_subject(p)))
+                .collect(),
             topology,
             options,
             in_flight: VecDeque::new(),
@@ -164,14 +171,13 @@ impl Publisher {
             self.settle_oldest().await?;
         }
         let partition = self.topology.partition_of(&txn.card);
-        let subject = self.topology.tx_subject(partition);
         let trans_num = txn.trans_num.to_string();
-        let payload = encode_tx(txn);
+        let payload = Bytes::from(encode_tx(txn));
         let ack = self
-            .send_with_retries(&subject, &trans_num, &payload)
+            .send_with_retries(partition, &trans_num, &payload)
             .await?;
         self.in_flight.push_back(Pending {
-            subject,
+            partition,
             trans_num,
             payload,
             ack,
@@ -188,28 +194,30 @@ impl Publisher {
         Ok(self.counts)
     }
 
+    /// Sends one message; the subject and payload are shared, not copied.
     async fn send(
         &self,
-        subject: &str,
+        partition: u16,
         trans_num: &str,
-        payload: &[u8],
+        payload: &Bytes,
     ) -> std::result::Result<PublishAckFuture, jetstream::context::PublishError> {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("Nats-Msg-Id", trans_num);
+        let subject = self.subjects[usize::from(partition)].clone();
         self.js
-            .publish_with_headers(subject.to_string(), headers, payload.to_vec().into())
+            .publish_with_headers(subject, headers, payload.clone())
             .await
     }
 
     async fn send_with_retries(
         &mut self,
-        subject: &str,
+        partition: u16,
         trans_num: &str,
-        payload: &[u8],
+        payload: &Bytes,
     ) -> Result<PublishAckFuture> {
         let mut attempt = 1;
         loop {
-            match self.send(subject, trans_num, payload).await {
+            match self.send(partition, trans_num, payload).await {
                 Ok(ack) => return Ok(ack),
                 Err(e) if attempt < self.options.max_attempts => {
                     tracing::warn!(trans_num, attempt, error = %e, "publish failed, retrying");
@@ -243,7 +251,7 @@ impl Publisher {
                     attempt += 1;
                     self.counts.retried += 1;
                     outcome = match self
-                        .send(&pending.subject, &pending.trans_num, &pending.payload)
+                        .send(pending.partition, &pending.trans_num, &pending.payload)
                         .await
                     {
                         Ok(ack) => ack.await,
