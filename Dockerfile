@@ -10,7 +10,8 @@
 # --- build: the toolchain pinned by rust-toolchain.toml ---------------------
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
-# Dependencies first, so that a source change does not rebuild them.
+# The cache mounts keep the crate registry and the compiled dependencies
+# between builds, so a source change recompiles only Vigie's crates.
 COPY Cargo.toml Cargo.lock rust-toolchain.toml ./
 COPY crates crates
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

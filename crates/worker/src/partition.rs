@@ -27,8 +27,7 @@ use std::time::Duration;
 use async_nats::jetstream::{self, consumer::PullConsumer};
 use tokio::sync::watch;
 use vigie_stream::nats::{
-    BatchOrigin, copy_to_dead_letters, dead_letter, decision_frames, frame_limit,
-    restart_partition_consumer,
+    BatchOrigin, copy_to_dead_letters, dead_letter, decision_frames, restart_partition_consumer,
 };
 
 use crate::batch::{Core, Incoming, Outcome, process};
@@ -52,6 +51,8 @@ pub(crate) struct Shared {
     pub js: jetstream::Context,
     /// Settings.
     pub config: WorkerConfig,
+    /// Largest decision frame body the NATS server accepts.
+    pub frame_limit: usize,
 }
 
 /// Why a partition loop ended.
@@ -195,10 +196,11 @@ async fn step(
     };
     let sequences = (first.sequence, last.sequence);
     // A full batch means a backlog: fetch ahead while this one is processed.
-    let fetch_ahead = !isolate && batch.len() >= size;
+    let full = batch.len() >= size;
+    let fetch_ahead = !isolate && full;
     let round = Round {
         dead_lettered: false,
-        partial: !isolate && batch.len() < size,
+        partial: !isolate && !full,
     };
     metrics.consumed(partition, batch.len() as u64);
     metrics.set_lag(partition, last.pending);
@@ -335,9 +337,8 @@ async fn publish(
         first,
         last,
     };
-    let limit = frame_limit(shared.js.client().server_info().max_payload);
     let records = outcome.publish.iter().map(|(_, json)| json.as_slice());
-    let frames = decision_frames(origin, records, limit);
+    let frames = decision_frames(origin, records, shared.frame_limit);
     let subject = shared.config.topology.decision_subject(partition);
     let mut pending = Vec::with_capacity(frames.len());
     for frame in frames {

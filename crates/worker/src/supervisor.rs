@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use vigie_decisions::DecisionLog;
 use vigie_engine::Engine;
-use vigie_stream::nats::{connect, ensure_streams, jetstream_context};
+use vigie_stream::nats::{connect, ensure_streams, frame_limit, jetstream_context};
 use vigie_stream::{Lease, PartitionLeases, RedisStateStore, new_owner_id};
 
 use crate::batch::Core;
@@ -95,6 +95,8 @@ impl Worker {
         }
         let owner = new_owner_id();
         let client = connect(&config.nats_url, &format!("vigie-worker-{owner}")).await?;
+        // The server's payload limit, once: it bounds each decision frame.
+        let frame_limit = frame_limit(client.server_info().max_payload);
         let js = jetstream_context(client, config.publish_window());
         let streams = ensure_streams(&js, &config.topology, &config.streams).await?;
         for warning in &streams.warnings {
@@ -137,7 +139,12 @@ impl Worker {
             metrics,
         });
         Ok(Self {
-            shared: Arc::new(Shared { core, js, config }),
+            shared: Arc::new(Shared {
+                core,
+                js,
+                config,
+                frame_limit,
+            }),
             leases: Arc::new(leases),
             rebuild_lock: Arc::new(rebuild_lock),
             metrics_addr,

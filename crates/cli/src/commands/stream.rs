@@ -2,8 +2,9 @@
 //! per transaction on `<prefix>.tx.<partition>`, de-duplicated by
 //! `trans_num`; `vigie stream score` (in [`super::stream_score`]): the scorer
 //! worker; `vigie stream decisions` (in [`super::stream_decisions`]): the
-//! published decisions, one per line. The commands are synchronous; each runs its async part on a
-//! two-thread tokio runtime of its own.
+//! published decisions, one per line. The commands are synchronous; each
+//! runs its async part on a tokio runtime of its own (two threads to
+//! publish, one to read decisions).
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -72,13 +72,7 @@ pub fn wait_nothing_pending(run: &Run) {
 
 /// Publishes one raw payload on a transaction subject.
 fn publish_raw(run: &Run, subject: &str, payload: &'static [u8]) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let client = async_nats::connect(&run.services.nats).await.unwrap();
-        let js = async_nats::jetstream::new(client);
+    run.with_jetstream(|js, _| async move {
         js.publish(subject.to_string(), payload.into())
             .await
             .unwrap()
@@ -89,15 +83,8 @@ fn publish_raw(run: &Run, subject: &str, payload: &'static [u8]) {
 
 /// Reads the dead-letter stream's messages' reason headers.
 pub fn dead_letter_reasons(run: &Run) -> Vec<String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    run.with_jetstream(|js, topology| async move {
         use futures_util::StreamExt;
-        let client = async_nats::connect(&run.services.nats).await.unwrap();
-        let js = async_nats::jetstream::new(client);
-        let topology = vigie_stream::nats::Topology::new(&run.prefix, run.partitions).unwrap();
         let stream = js.get_stream(&topology.dlq_stream).await.unwrap();
         let consumer = stream
             .create_consumer(async_nats::jetstream::consumer::pull::Config::default())
@@ -142,10 +129,10 @@ fn one_worker_scores_every_transaction_once_like_a_clean_run() {
     run.assert_decisions_match(&log, &expected, None);
     wait_nothing_pending(&run);
     run.assert_states_match(&states);
-    run.assert_published_match(&log);
-    let frames: usize = run.published_decisions().values().map(Vec::len).sum();
+    let published = run.assert_published_match(&log);
+    let copies: usize = published.values().map(Vec::len).sum();
     assert_eq!(
-        frames, n,
+        copies, n,
         "one worker, no crash: each decision published once"
     );
     // `vigie stream decisions` prints each of them, once.

@@ -92,15 +92,7 @@ impl Run {
 
     /// Unacknowledged or undelivered messages over every partition consumer.
     pub fn pending(&self) -> u64 {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let client = async_nats::connect(&self.services.nats).await.unwrap();
-            let js = async_nats::jetstream::new(client);
-            let topology =
-                vigie_stream::nats::Topology::new(&self.prefix, self.partitions).unwrap();
+        self.with_jetstream(|js, topology| async move {
             let stream = js.get_stream(&topology.tx_stream).await.unwrap();
             let mut pending = 0;
             for p in 0..self.partitions {
@@ -119,15 +111,7 @@ impl Run {
         use async_nats::jetstream::consumer::{AckPolicy, pull};
         use futures_util::StreamExt;
         use vigie_stream::nats::{DECISION_COUNT_HEADER, frame_records};
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let client = async_nats::connect(&self.services.nats).await.unwrap();
-            let js = async_nats::jetstream::new(client);
-            let topology =
-                vigie_stream::nats::Topology::new(&self.prefix, self.partitions).unwrap();
+        self.with_jetstream(|js, topology| async move {
             let stream = js.get_stream(&topology.decisions_stream).await.unwrap();
             let consumer = stream
                 .create_consumer(pull::Config {
@@ -169,8 +153,12 @@ impl Run {
     }
 
     /// Asserts that every transaction's decision was published at least
-    /// once, and every published copy is the logged decision.
-    pub fn assert_published_match(&self, log: &DecisionLog) {
+    /// once, and every published copy is the logged decision; returns the
+    /// published decisions (as [`Self::published_decisions`]).
+    pub fn assert_published_match(
+        &self,
+        log: &DecisionLog,
+    ) -> HashMap<TransNum, Vec<DecisionRecord>> {
         let wanted = self.trans_nums();
         let stored = log.get_many(&wanted).unwrap();
         let published = self.published_decisions();
@@ -195,5 +183,6 @@ impl Run {
             differ, 0,
             "{differ} published decisions differ from the log"
         );
+        published
     }
 }

@@ -303,6 +303,25 @@ impl Run {
         store
     }
 
+    /// Runs `body` against the test's NATS (a JetStream context and the
+    /// run's topology) on a runtime of its own.
+    pub fn with_jetstream<T, F, Fut>(&self, body: F) -> T
+    where
+        F: FnOnce(async_nats::jetstream::Context, vigie_stream::nats::Topology) -> Fut,
+        Fut: std::future::Future<Output = T>,
+    {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = async_nats::connect(&self.services.nats).await.unwrap();
+            let topology =
+                vigie_stream::nats::Topology::new(&self.prefix, self.partitions).unwrap();
+            body(async_nats::jetstream::new(client), topology).await
+        })
+    }
+
     /// Deletes the test's streams and Redis keys.
     fn clean_up(&mut self) {
         for index in 0..self.workers.len() {

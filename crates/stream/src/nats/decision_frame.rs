@@ -36,7 +36,7 @@ pub const DECISIONS_CONTENT_TYPE: &str = "application/x-ndjson";
 pub const DECISION_COUNT_HEADER: &str = "Vigie-Decisions";
 
 /// A frame body at most this large when the server allows more (a frame
-/// of 256 decisions is about 250 KB).
+/// of 256 decisions is about 220 KB).
 pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
 
 /// Room kept under the server's payload limit for the headers.
@@ -84,6 +84,19 @@ pub fn frame_limit(max_payload: usize) -> usize {
         .clamp(1, MAX_FRAME_BYTES)
 }
 
+impl BatchOrigin<'_> {
+    /// The `Nats-Msg-Id` of the batch's frame number `part`.
+    fn frame_id(&self, part: usize) -> String {
+        let Self {
+            group,
+            partition,
+            first,
+            last,
+        } = self;
+        format!("{group}.p{partition}.{first}-{last}.{part}")
+    }
+}
+
 /// Puts `records` (each one decision's JSON, without a line break) into as
 /// few frames as fit `limit` bytes each, in order. A record larger than
 /// `limit` gets a frame of its own (which the server then refuses: a
@@ -94,35 +107,24 @@ pub fn decision_frames<'r>(
     limit: usize,
 ) -> Vec<DecisionFrame> {
     let mut frames = Vec::new();
-    let mut body: Vec<u8> = Vec::new();
-    let mut count = 0;
-    let mut flush = |body: &mut Vec<u8>, count: &mut usize| {
-        if *count > 0 {
-            let BatchOrigin {
-                group,
-                partition,
-                first,
-                last,
-            } = origin;
-            frames.push(DecisionFrame {
-                id: format!("{group}.p{partition}.{first}-{last}.{}", frames.len()),
-                count: std::mem::take(count),
-                body: std::mem::take(body),
-            });
-        }
-    };
+    let mut current: Option<DecisionFrame> = None;
     for record in records {
-        if count > 0 && body.len() + record.len() + 1 > limit {
-            flush(&mut body, &mut count);
+        if current
+            .as_ref()
+            .is_some_and(|frame| frame.body.len() + record.len() + 1 > limit)
+        {
+            frames.extend(current.take());
         }
-        if body.is_empty() {
-            body.reserve(limit.min(record.len().saturating_mul(256)));
-        }
-        body.extend_from_slice(record);
-        body.push(b'\n');
-        count += 1;
+        let frame = current.get_or_insert_with(|| DecisionFrame {
+            id: origin.frame_id(frames.len()),
+            count: 0,
+            body: Vec::new(),
+        });
+        frame.body.extend_from_slice(record);
+        frame.body.push(b'\n');
+        frame.count += 1;
     }
-    flush(&mut body, &mut count);
+    frames.extend(current);
     frames
 }
 
