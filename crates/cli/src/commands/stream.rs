@@ -142,8 +142,7 @@ fn run_publish(cli: &Cli, args: &PublishArgs) -> Result<()> {
         rate: args.rate,
         ..PublishOptions::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
