@@ -8,6 +8,7 @@ mod decision_frame;
 mod decisions_read;
 mod message;
 mod publish;
+mod publish_acks;
 mod setup;
 mod topology;
 

@@ -14,14 +14,15 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use async_nats::Subject;
-use async_nats::jetstream::{self, context::PublishAckFuture};
+use async_nats::jetstream;
+use async_nats::{Client, Subject};
 use bytes::Bytes;
 use serde::Serialize;
 use vigie_ingest::{IngestError, ReadOptions, read_file, read_transactions};
 use vigie_types::{Tokenizer, Transaction};
 
 use super::message::encode_tx;
+use super::publish_acks::{AckInbox, AckOutcome};
 use super::topology::Topology;
 use crate::error::{Result, StreamError};
 
@@ -35,15 +36,19 @@ pub struct PublishOptions {
     pub rate: Option<f64>,
     /// Attempts per message before the run fails.
     pub max_attempts: u32,
+    /// How long a message waits for its acknowledgement before it is sent
+    /// again (under the same id).
+    pub ack_timeout: Duration,
 }
 
 impl Default for PublishOptions {
-    /// A window of 4,096, no pacing, 5 attempts.
+    /// A window of 4,096, no pacing, 5 attempts, 10 s per acknowledgement.
     fn default() -> Self {
         Self {
             window: 4096,
             rate: None,
             max_attempts: 5,
+            ack_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -63,11 +68,17 @@ pub struct PublishCounts {
     pub per_partition: Vec<u64>,
 }
 
+/// A message sent and not yet settled.
 struct Pending {
+    /// Its reply slot (`<inbox>.<slot>`): consecutive in `in_flight`.
+    slot: u64,
     partition: u16,
     trans_num: String,
     payload: Bytes,
-    ack: PublishAckFuture,
+    sent_at: Instant,
+    attempts: u32,
+    /// The server's answer, once it came.
+    outcome: Option<AckOutcome>,
 }
 
 /// Paces sends to a fixed schedule: message `i` leaves at `start + i / rate`.
@@ -89,11 +100,14 @@ impl Pacer {
 
 /// Publishes transactions; see the module documentation.
 pub struct Publisher {
-    js: jetstream::Context,
+    client: Client,
     topology: Topology,
     /// Each partition's subject, built once (a clone shares the bytes).
     subjects: Vec<Subject>,
     options: PublishOptions,
+    /// Where acknowledgements arrive.
+    inbox: AckInbox,
+    next_slot: u64,
     in_flight: VecDeque<Pending>,
     counts: PublishCounts,
     pacer: Option<Pacer>,
@@ -111,9 +125,9 @@ impl std::fmt::Debug for Publisher {
 }
 
 impl Publisher {
-    /// A publisher on `js` (build it with [`super::jetstream_context`] and a
-    /// window at least `options.window`).
-    pub fn new(
+    /// A publisher on `js`'s connection (acknowledgements are read on a
+    /// subscription of its own, so `js`'s own window does not apply).
+    pub async fn new(
         js: jetstream::Context,
         topology: Topology,
         options: PublishOptions,
@@ -126,6 +140,9 @@ impl Publisher {
         if options.max_attempts == 0 {
             problems.push("max_attempts must be at least 1".to_string());
         }
+        if options.ack_timeout.is_zero() {
+            problems.push("the acknowledgement timeout must be positive".to_string());
+        }
         if let Some(rate) = options.rate
             && !(rate.is_finite() && rate > 0.0)
         {
@@ -136,7 +153,9 @@ impl Publisher {
                 reason: problems.join("; "),
             });
         }
+        let client = js.client();
         Ok(Self {
+            inbox: AckInbox::open(&client).await?,
             pacer: options.rate.map(|rate| Pacer {
                 start: tokio::time::Instant::now(),
                 rate,
@@ -146,12 +165,13 @@ impl Publisher {
                 per_partition: vec![0; usize::from(topology.partitions)],
                 ..PublishCounts::default()
             },
-            js,
+            client,
             subjects: (0..topology.partitions)
                 .map(|p| Subject::from(topology.tx_subject(p)))
                 .collect(),
             topology,
             options,
+            next_slot: 0,
             in_flight: VecDeque::new(),
         })
     }
@@ -173,14 +193,18 @@ impl Publisher {
         let partition = self.topology.partition_of(&txn.card);
         let trans_num = txn.trans_num.to_string();
         let payload = Bytes::from(encode_tx(txn));
-        let ack = self
-            .send_with_retries(partition, &trans_num, &payload)
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        self.send_with_retries(slot, partition, &trans_num, &payload)
             .await?;
         self.in_flight.push_back(Pending {
+            slot,
             partition,
             trans_num,
             payload,
-            ack,
+            sent_at: Instant::now(),
+            attempts: 1,
+            outcome: None,
         });
         self.counts.per_partition[usize::from(partition)] += 1;
         Ok(())
@@ -194,31 +218,35 @@ impl Publisher {
         Ok(self.counts)
     }
 
-    /// Sends one message; the subject and payload are shared, not copied.
+    /// Sends one message with its reply slot; the subject and payload are
+    /// shared, not copied.
     async fn send(
         &self,
+        slot: u64,
         partition: u16,
         trans_num: &str,
         payload: &Bytes,
-    ) -> std::result::Result<PublishAckFuture, jetstream::context::PublishError> {
+    ) -> std::result::Result<(), async_nats::PublishError> {
+        let reply = self.inbox.reply_subject(slot);
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("Nats-Msg-Id", trans_num);
         let subject = self.subjects[usize::from(partition)].clone();
-        self.js
-            .publish_with_headers(subject, headers, payload.clone())
+        self.client
+            .publish_with_reply_and_headers(subject, reply, headers, payload.clone())
             .await
     }
 
     async fn send_with_retries(
         &mut self,
+        slot: u64,
         partition: u16,
         trans_num: &str,
         payload: &Bytes,
-    ) -> Result<PublishAckFuture> {
+    ) -> Result<()> {
         let mut attempt = 1;
         loop {
-            match self.send(partition, trans_num, payload).await {
-                Ok(ack) => return Ok(ack),
+            match self.send(slot, partition, trans_num, payload).await {
+                Ok(()) => return Ok(()),
                 Err(e) if attempt < self.options.max_attempts => {
                     tracing::warn!(trans_num, attempt, error = %e, "publish failed, retrying");
                     attempt += 1;
@@ -229,38 +257,87 @@ impl Publisher {
         }
     }
 
+    /// Waits until the oldest message is settled (sending it again, under
+    /// the same id, when it failed or its acknowledgement is late), counts
+    /// it and drops it from the window.
     async fn settle_oldest(&mut self) -> Result<()> {
-        let Some(pending) = self.in_flight.pop_front() else {
+        loop {
+            let Some(front) = self.in_flight.front() else {
+                return Ok(());
+            };
+            match &front.outcome {
+                Some(AckOutcome::Stored) => self.counts.published += 1,
+                Some(AckOutcome::Duplicate) => self.counts.duplicates += 1,
+                Some(AckOutcome::Failed(reason)) => {
+                    let reason = reason.clone();
+                    self.send_front_again(reason).await?;
+                    continue;
+                }
+                None => {
+                    let waited = front.sent_at.elapsed();
+                    if waited >= self.options.ack_timeout {
+                        let reason =
+                            format!("no acknowledgement within {:?}", self.options.ack_timeout);
+                        self.send_front_again(reason).await?;
+                        continue;
+                    }
+                    let wait = self.options.ack_timeout - waited;
+                    if let Some((slot, outcome)) = self.inbox.next(wait).await? {
+                        self.record(slot, outcome);
+                    }
+                    continue;
+                }
+            }
+            self.in_flight.pop_front();
+            return Ok(());
+        }
+    }
+
+    /// Notes the answer for `slot` (the first one, if it was sent twice).
+    fn record(&mut self, slot: u64, outcome: AckOutcome) {
+        let Some(first) = self.in_flight.front().map(|p| p.slot) else {
+            return;
+        };
+        let Some(index) = slot.checked_sub(first).map(|i| i as usize) else {
+            return; // settled already
+        };
+        if let Some(pending) = self.in_flight.get_mut(index)
+            && pending.slot == slot
+            && pending.outcome.is_none()
+        {
+            pending.outcome = Some(outcome);
+        }
+    }
+
+    /// Sends the oldest message again under the same id (the stream
+    /// de-duplicates it if the first copy was stored after all), or fails
+    /// the run once it has had all its attempts.
+    async fn send_front_again(&mut self, reason: String) -> Result<()> {
+        let max_attempts = self.options.max_attempts;
+        let Some(front) = self.in_flight.front_mut() else {
             return Ok(());
         };
-        let mut outcome = pending.ack.await;
-        let mut attempt = 1;
-        loop {
-            match outcome {
-                Ok(ack) => {
-                    if ack.duplicate {
-                        self.counts.duplicates += 1;
-                    } else {
-                        self.counts.published += 1;
-                    }
-                    return Ok(());
-                }
-                Err(e) if attempt < self.options.max_attempts => {
-                    tracing::warn!(trans_num = pending.trans_num, attempt, error = %e,
-                        "no acknowledgement, publishing again under the same id");
-                    attempt += 1;
-                    self.counts.retried += 1;
-                    outcome = match self
-                        .send(pending.partition, &pending.trans_num, &pending.payload)
-                        .await
-                    {
-                        Ok(ack) => ack.await,
-                        Err(e) => Err(e),
-                    };
-                }
-                Err(e) => return Err(publish_error(&pending.trans_num, attempt, e)),
-            }
+        if front.attempts >= max_attempts {
+            return Err(publish_error(&front.trans_num, front.attempts, reason));
         }
+        tracing::warn!(trans_num = front.trans_num, attempt = front.attempts, error = %reason,
+            "not stored, publishing again under the same id");
+        front.attempts += 1;
+        front.outcome = None;
+        front.sent_at = Instant::now();
+        let (slot, partition, trans_num, payload) = (
+            front.slot,
+            front.partition,
+            front.trans_num.clone(),
+            front.payload.clone(),
+        );
+        self.counts.retried += 1;
+        if let Err(e) = self.send(slot, partition, &trans_num, &payload).await
+            && let Some(front) = self.in_flight.front_mut()
+        {
+            front.outcome = Some(AckOutcome::Failed(e.to_string()));
+        }
+        Ok(())
     }
 }
 
@@ -350,7 +427,7 @@ pub async fn publish_file(
 ) -> Result<PublishReport> {
     let started = Instant::now();
     let input = source.path().clone();
-    let mut publisher = Publisher::new(js, topology.clone(), options.clone())?;
+    let mut publisher = Publisher::new(js, topology.clone(), options.clone()).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Transaction>>(4);
     let reader = tokio::task::spawn_blocking(move || -> Result<ReadCounts> {
         match source {

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use vigie_ingest::{IngestOutputs, ReadOptions, ingest_file, read_file};
 use vigie_stream::nats::{
-    FileSource, PublishOptions, StreamSettings, Topology, decode_tx, ensure_streams, publish_file,
-    sync_policy,
+    FileSource, PublishOptions, Publisher, StreamSettings, Topology, decode_tx, ensure_streams,
+    publish_file, sync_policy,
 };
 use vigie_types::{Transaction, redact_card_numbers};
 
@@ -225,5 +225,68 @@ fn streams_are_created_once_and_checked() {
         // An ordinary connection cannot see the server's sync settings.
         let policy = sync_policy(&nats.client).await;
         assert!(policy.warning().unwrap().contains("sync_interval: always"));
+    });
+}
+
+/// One transaction published where nothing stores it: the publisher sends
+/// it `max_attempts` times, then the run fails naming it.
+async fn publish_one_unstored(nats: &crate::support::Nats) -> vigie_stream::StreamError {
+    let options = PublishOptions {
+        max_attempts: 3,
+        ack_timeout: std::time::Duration::from_millis(300),
+        ..PublishOptions::default()
+    };
+    let txn = vigie_testkit::build_transaction(
+        1,
+        1_600_000_000,
+        1_234,
+        vigie_types::Category::ALL[0],
+        1,
+        4242,
+        false,
+    )
+    .txn;
+    let mut publisher = Publisher::new(nats.js.clone(), nats.topology.clone(), options)
+        .await
+        .unwrap();
+    publisher.publish(&txn).await.unwrap();
+    let error = publisher.finish().await.unwrap_err();
+    match &error {
+        vigie_stream::StreamError::Publish {
+            trans_num,
+            attempts,
+            ..
+        } => {
+            assert_eq!(trans_num, &txn.trans_num.to_string());
+            assert_eq!(*attempts, 3);
+        }
+        other => panic!("expected a publish error, got {other}"),
+    }
+    error
+}
+
+#[test]
+fn a_message_no_stream_stores_fails_after_its_attempts() {
+    let Some(url) = nats_url("a_message_no_stream_stores_fails_after_its_attempts") else {
+        return;
+    };
+    with_nats(&url, 2, |nats| async move {
+        nats.js
+            .delete_stream(&nats.topology.tx_stream)
+            .await
+            .unwrap();
+        // Nobody listens on the subject: the server answers "no responders".
+        let error = publish_one_unstored(&nats).await;
+        assert!(error.to_string().contains("no responders"), "{error}");
+
+        // Something listens but never acknowledges: the publisher times out.
+        let _silent = nats
+            .client
+            .subscribe(format!("{}.tx.>", nats.topology.prefix))
+            .await
+            .unwrap();
+        nats.client.flush().await.unwrap();
+        let error = publish_one_unstored(&nats).await;
+        assert!(error.to_string().contains("no acknowledgement"), "{error}");
     });
 }
