@@ -51,6 +51,9 @@ pub struct LoggedDecision {
     record_json: Option<String>,
 }
 
+/// Room reserved for a record's JSON (most are 0.8-1 KB).
+const RECORD_JSON_CAPACITY: usize = 1280;
+
 impl LoggedDecision {
     /// A decision to log; the log encodes the record.
     pub fn new(record: DecisionRecord, source: DecisionSource) -> Self {
@@ -65,7 +68,12 @@ impl LoggedDecision {
     /// [`Self::record_json`]). Build it last: the text is taken now, so a
     /// later change to `record` would not be in what the log stores.
     pub fn encoded(record: DecisionRecord, source: DecisionSource) -> Self {
-        let record_json = serde_json::to_string(&record).ok();
+        // A record is 0.8-1 KB: one allocation instead of growing from 128
+        // bytes through four reallocations.
+        let mut json = Vec::with_capacity(RECORD_JSON_CAPACITY);
+        let record_json = serde_json::to_writer(&mut json, &record)
+            .ok()
+            .and_then(|()| String::from_utf8(json).ok());
         Self {
             record,
             source,
