@@ -459,8 +459,7 @@ impl Serialize for CardToken {
 
 impl<'de> Deserialize<'de> for CardToken {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Self::parse(text.as_bytes()).map_err(serde::de::Error::custom)
+        crate::serde_text::from_text(d, "a card token", Self::parse)
     }
 }
 

@@ -23,6 +23,7 @@ mod error;
 mod geo;
 mod label;
 mod schema;
+mod serde_text;
 mod time;
 mod token_hash;
 mod trans_num;

@@ -311,8 +311,7 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Self::parse(text.as_bytes()).map_err(serde::de::Error::custom)
+        crate::serde_text::from_text(d, "a timestamp, YYYY-MM-DD HH:MM:SS", Self::parse)
     }
 }
 
@@ -324,8 +323,7 @@ impl Serialize for Date {
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Self::parse(text.as_bytes()).map_err(serde::de::Error::custom)
+        crate::serde_text::from_text(d, "a date, YYYY-MM-DD", Self::parse)
     }
 }
 

@@ -117,8 +117,7 @@ impl Serialize for TransNum {
 
 impl<'de> Deserialize<'de> for TransNum {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Self::parse(text.as_bytes()).map_err(serde::de::Error::custom)
+        crate::serde_text::from_text(d, "a transaction id", Self::parse)
     }
 }
 

@@ -65,6 +65,7 @@ pub struct Transaction {
     #[serde(serialize_with = "last4_ser", deserialize_with = "last4_de")]
     pub card_last4: Last4,
     /// Merchant name, shared: a file has far fewer merchants than rows.
+    #[serde(deserialize_with = "merchant_de")]
     pub merchant: Arc<str>,
     /// Merchant category.
     pub category: Category,
@@ -99,7 +100,13 @@ fn last4_ser<S: Serializer>(last4: &Last4, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(last4)
 }
 
+/// Straight into the shared string (one allocation, not a `String` first).
+fn merchant_de<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+    crate::serde_text::from_text(d, "a merchant name", |bytes| {
+        std::str::from_utf8(bytes).map(Arc::from)
+    })
+}
+
 fn last4_de<'de, D: Deserializer<'de>>(d: D) -> Result<Last4, D::Error> {
-    let text = String::deserialize(d)?;
-    Last4::parse(text.as_bytes()).map_err(serde::de::Error::custom)
+    crate::serde_text::from_text(d, "the card's last four digits", Last4::parse)
 }
