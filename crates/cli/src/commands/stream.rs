@@ -3,8 +3,9 @@
 //! `trans_num`; `vigie stream score` (in [`super::stream_score`]): the scorer
 //! worker; `vigie stream decisions` (in [`super::stream_decisions`]): the
 //! published decisions, one per line. The commands are synchronous; each
-//! runs its async part on a tokio runtime of its own (two threads to
-//! publish, one to read decisions).
+//! runs its async part on a single-threaded tokio runtime of its own (the
+//! publisher's loop and its connection share one thread: no cross-thread
+//! wake-up per message).
 
 use std::path::PathBuf;
 use std::time::Duration;

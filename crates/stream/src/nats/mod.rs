@@ -25,7 +25,7 @@ pub use message::{
     BadMessage, BadMessageKind, MAX_MESSAGE_BYTES, TX_SCHEMA_VERSION, decode_tx, encode_tx,
 };
 pub use publish::{
-    FileSource, PublishCounts, PublishOptions, PublishReport, Publisher, publish_file,
+    FileSource, MAX_WINDOW, PublishCounts, PublishOptions, PublishReport, Publisher, publish_file,
 };
 pub use setup::{
     StreamSettings, StreamsReport, SyncPolicy, connect, ensure_streams, jetstream_context,

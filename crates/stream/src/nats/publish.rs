@@ -26,6 +26,11 @@ use super::publish_acks::{AckInbox, AckOutcome};
 use super::topology::Topology;
 use crate::error::{Result, StreamError};
 
+/// Most publishes awaiting their acknowledgement: the client's
+/// subscription queue holds 65,536 messages, and acknowledgements beyond it
+/// would be dropped (then waited for in vain until the timeout).
+pub const MAX_WINDOW: usize = 65_536;
+
 /// How to publish.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishOptions {
@@ -134,8 +139,11 @@ impl Publisher {
     ) -> Result<Self> {
         topology.validate()?;
         let mut problems = Vec::new();
-        if options.window == 0 {
-            problems.push("the window must be at least 1".to_string());
+        if options.window == 0 || options.window > MAX_WINDOW {
+            problems.push(format!(
+                "the window must be between 1 and {MAX_WINDOW}, not {}",
+                options.window
+            ));
         }
         if options.max_attempts == 0 {
             problems.push("max_attempts must be at least 1".to_string());

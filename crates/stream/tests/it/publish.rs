@@ -290,3 +290,28 @@ fn a_message_no_stream_stores_fails_after_its_attempts() {
         assert!(error.to_string().contains("no acknowledgement"), "{error}");
     });
 }
+
+#[test]
+fn a_window_beyond_the_acknowledgement_queue_is_refused() {
+    let Some(url) = nats_url("a_window_beyond_the_acknowledgement_queue_is_refused") else {
+        return;
+    };
+    with_nats(&url, 1, |nats| async move {
+        let publisher = |window| {
+            let options = PublishOptions {
+                window,
+                ..PublishOptions::default()
+            };
+            Publisher::new(nats.js.clone(), nats.topology.clone(), options)
+        };
+        let refused = publisher(vigie_stream::nats::MAX_WINDOW + 1)
+            .await
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("the window must be between"),
+            "{refused}"
+        );
+        assert!(publisher(0).await.is_err());
+        assert!(publisher(vigie_stream::nats::MAX_WINDOW).await.is_ok());
+    });
+}
