@@ -1,5 +1,6 @@
 //! Deserialising the checked text types (`TransNum`, `CardToken`,
-//! `Timestamp`, `Date`, `Last4`) straight from the deserializer's string,
+//! `Timestamp`, `Date`, `Last4`) and merchant names straight from the
+//! deserializer's string,
 //! without first copying it into a `String`: a scorer decodes every field of
 //! every transaction message, and that copy was an allocation per field.
 

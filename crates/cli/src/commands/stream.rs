@@ -150,13 +150,15 @@ fn run_publish(cli: &Cli, args: &PublishArgs) -> Result<()> {
     let bar = progress::spinner("messages");
     let output = runtime.block_on(async {
         let client = connect(&args.nats, "vigie-publish").await?;
-        let js = jetstream_context(client.clone(), options.window);
+        // For the stream set-up: the publisher publishes on the plain
+        // connection and reads its acknowledgements itself.
+        let js = jetstream_context(client.clone(), 1);
         let streams = ensure_streams(&js, &topology, &settings).await?;
         let durability = sync_policy(&client).await;
         for warning in streams.warnings.iter().chain(durability.warning().as_ref()) {
             tracing::warn!("{warning}");
         }
-        let report = publish_file(js, &topology, source, options, &|sent| {
+        let report = publish_file(client.clone(), &topology, source, options, &|sent| {
             bar.set_position(sent);
         })
         .await?;

@@ -44,7 +44,8 @@ pub fn run(args: &DecisionsArgs) -> Result<()> {
     };
     let report = runtime.block_on(async {
         let client = connect(&args.nats, "vigie-decisions").await?;
-        let js = jetstream_context(client, 64);
+        // API requests and a consumer only: nothing is published.
+        let js = jetstream_context(client, 1);
         read_decisions(&js, &topology, options, |line| {
             out.write_all(line)
                 .and_then(|()| out.write_all(b"\n"))

@@ -14,7 +14,6 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream;
 use async_nats::{Client, Subject};
 use bytes::Bytes;
 use serde::Serialize;
@@ -75,8 +74,6 @@ pub struct PublishCounts {
 
 /// A message sent and not yet settled.
 struct Pending {
-    /// Its reply slot (`<inbox>.<slot>`): consecutive in `in_flight`.
-    slot: u64,
     partition: u16,
     trans_num: String,
     payload: Bytes,
@@ -112,6 +109,8 @@ pub struct Publisher {
     options: PublishOptions,
     /// Where acknowledgements arrive.
     inbox: AckInbox,
+    /// The reply slot of the next message sent: the messages in flight
+    /// have the slots just below it, oldest first.
     next_slot: u64,
     in_flight: VecDeque<Pending>,
     counts: PublishCounts,
@@ -130,13 +129,10 @@ impl std::fmt::Debug for Publisher {
 }
 
 impl Publisher {
-    /// A publisher on `js`'s connection (acknowledgements are read on a
-    /// subscription of its own, so `js`'s own window does not apply).
-    pub async fn new(
-        js: jetstream::Context,
-        topology: Topology,
-        options: PublishOptions,
-    ) -> Result<Self> {
+    /// A publisher on `client`'s connection (it publishes with core NATS
+    /// and reads the streams' acknowledgements on a subscription of its
+    /// own: see [`super::publish_acks`]).
+    pub async fn new(client: Client, topology: Topology, options: PublishOptions) -> Result<Self> {
         topology.validate()?;
         let mut problems = Vec::new();
         if options.window == 0 || options.window > MAX_WINDOW {
@@ -161,7 +157,6 @@ impl Publisher {
                 reason: problems.join("; "),
             });
         }
-        let client = js.client();
         Ok(Self {
             inbox: AckInbox::open(&client).await?,
             pacer: options.rate.map(|rate| Pacer {
@@ -203,16 +198,20 @@ impl Publisher {
         let payload = Bytes::from(encode_tx(txn));
         let slot = self.next_slot;
         self.next_slot += 1;
-        self.send_with_retries(slot, partition, &trans_num, &payload)
-            .await?;
+        // A failed send is retried like a refused message, when it is the
+        // oldest (`settle_oldest`).
+        let outcome = self
+            .send(slot, partition, &trans_num, &payload)
+            .await
+            .err()
+            .map(|e| AckOutcome::Failed(e.to_string()));
         self.in_flight.push_back(Pending {
-            slot,
             partition,
             trans_num,
             payload,
             sent_at: Instant::now(),
             attempts: 1,
-            outcome: None,
+            outcome,
         });
         self.counts.per_partition[usize::from(partition)] += 1;
         Ok(())
@@ -242,27 +241,6 @@ impl Publisher {
         self.client
             .publish_with_reply_and_headers(subject, reply, headers, payload.clone())
             .await
-    }
-
-    async fn send_with_retries(
-        &mut self,
-        slot: u64,
-        partition: u16,
-        trans_num: &str,
-        payload: &Bytes,
-    ) -> Result<()> {
-        let mut attempt = 1;
-        loop {
-            match self.send(slot, partition, trans_num, payload).await {
-                Ok(()) => return Ok(()),
-                Err(e) if attempt < self.options.max_attempts => {
-                    tracing::warn!(trans_num, attempt, error = %e, "publish failed, retrying");
-                    attempt += 1;
-                    self.counts.retried += 1;
-                }
-                Err(e) => return Err(publish_error(trans_num, attempt, e)),
-            }
-        }
     }
 
     /// Waits until the oldest message is settled (sending it again, under
@@ -301,16 +279,17 @@ impl Publisher {
         }
     }
 
+    /// The reply slot of the oldest message in flight.
+    fn first_slot(&self) -> u64 {
+        self.next_slot - self.in_flight.len() as u64
+    }
+
     /// Notes the answer for `slot` (the first one, if it was sent twice).
     fn record(&mut self, slot: u64, outcome: AckOutcome) {
-        let Some(first) = self.in_flight.front().map(|p| p.slot) else {
-            return;
-        };
-        let Some(index) = slot.checked_sub(first).map(|i| i as usize) else {
+        let Some(index) = slot.checked_sub(self.first_slot()) else {
             return; // settled already
         };
-        if let Some(pending) = self.in_flight.get_mut(index)
-            && pending.slot == slot
+        if let Some(pending) = self.in_flight.get_mut(index as usize)
             && pending.outcome.is_none()
         {
             pending.outcome = Some(outcome);
@@ -321,7 +300,7 @@ impl Publisher {
     /// de-duplicates it if the first copy was stored after all), or fails
     /// the run once it has had all its attempts.
     async fn send_front_again(&mut self, reason: String) -> Result<()> {
-        let max_attempts = self.options.max_attempts;
+        let (max_attempts, slot) = (self.options.max_attempts, self.first_slot());
         let Some(front) = self.in_flight.front_mut() else {
             return Ok(());
         };
@@ -333,8 +312,7 @@ impl Publisher {
         front.attempts += 1;
         front.outcome = None;
         front.sent_at = Instant::now();
-        let (slot, partition, trans_num, payload) = (
-            front.slot,
+        let (partition, trans_num, payload) = (
             front.partition,
             front.trans_num.clone(),
             front.payload.clone(),
@@ -427,7 +405,7 @@ fn publisher_stopped(path: &std::path::Path) -> IngestError {
 /// transaction in file order. `progress` receives the number of messages
 /// sent so far.
 pub async fn publish_file(
-    js: jetstream::Context,
+    client: Client,
     topology: &Topology,
     source: FileSource,
     options: PublishOptions,
@@ -435,7 +413,7 @@ pub async fn publish_file(
 ) -> Result<PublishReport> {
     let started = Instant::now();
     let input = source.path().clone();
-    let mut publisher = Publisher::new(js, topology.clone(), options.clone()).await?;
+    let mut publisher = Publisher::new(client, topology.clone(), options.clone()).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Transaction>>(4);
     let reader = tokio::task::spawn_blocking(move || -> Result<ReadCounts> {
         match source {

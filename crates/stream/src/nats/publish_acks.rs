@@ -56,10 +56,7 @@ impl AckInbox {
 
     /// The reply subject of the message in `slot`.
     pub(crate) fn reply_subject(&self, slot: u64) -> Subject {
-        let mut subject = String::with_capacity(self.prefix.len() + 20);
-        subject.push_str(&self.prefix);
-        subject.push_str(&slot.to_string());
-        Subject::from(subject)
+        Subject::from(format!("{}{slot}", self.prefix))
     }
 
     /// The next acknowledgement and its slot, waiting at most `wait`;

@@ -32,10 +32,13 @@ fn a_partition_consumer_reads_its_partition_in_order_and_dead_letters_bad_messag
                 .txn
             })
             .collect();
-        let mut publisher =
-            Publisher::new(nats.js.clone(), topology.clone(), PublishOptions::default())
-                .await
-                .unwrap();
+        let mut publisher = Publisher::new(
+            nats.client.clone(),
+            topology.clone(),
+            PublishOptions::default(),
+        )
+        .await
+        .unwrap();
         for t in &txns {
             publisher.publish(t).await.unwrap();
         }
@@ -135,10 +138,13 @@ fn a_restarted_consumer_acknowledges_cumulatively_and_delivers_again_everything_
     };
     with_nats(&url, 1, |nats| async move {
         let topology = &nats.topology;
-        let mut publisher =
-            Publisher::new(nats.js.clone(), topology.clone(), PublishOptions::default())
-                .await
-                .unwrap();
+        let mut publisher = Publisher::new(
+            nats.client.clone(),
+            topology.clone(),
+            PublishOptions::default(),
+        )
+        .await
+        .unwrap();
         for i in 0..10u32 {
             let t = build_transaction(
                 0,

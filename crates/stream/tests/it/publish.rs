@@ -86,7 +86,7 @@ fn a_file_published_twice_is_stored_once() {
         };
         let publish = |source| {
             publish_file(
-                nats.js.clone(),
+                nats.client.clone(),
                 &nats.topology,
                 source,
                 options.clone(),
@@ -144,7 +144,7 @@ fn stored_messages_keep_file_order_per_card_and_carry_no_card_number() {
             ..PublishOptions::default()
         };
         let report = publish_file(
-            nats.js.clone(),
+            nats.client.clone(),
             &nats.topology,
             csv_source(&csv),
             options,
@@ -246,7 +246,7 @@ async fn publish_one_unstored(nats: &crate::support::Nats) -> vigie_stream::Stre
         false,
     )
     .txn;
-    let mut publisher = Publisher::new(nats.js.clone(), nats.topology.clone(), options)
+    let mut publisher = Publisher::new(nats.client.clone(), nats.topology.clone(), options)
         .await
         .unwrap();
     publisher.publish(&txn).await.unwrap();
@@ -302,7 +302,7 @@ fn a_window_beyond_the_acknowledgement_queue_is_refused() {
                 window,
                 ..PublishOptions::default()
             };
-            Publisher::new(nats.js.clone(), nats.topology.clone(), options)
+            Publisher::new(nats.client.clone(), nats.topology.clone(), options)
         };
         let refused = publisher(vigie_stream::nats::MAX_WINDOW + 1)
             .await
