@@ -15,7 +15,8 @@
 # (vigie_worker_stage_seconds: summed over the partitions' batches, which
 # overlap, so the sums exceed the run's seconds), and the CPU each of
 # PostgreSQL, NATS, Redis and the workers used per transaction (from /proc:
-# less sensitive to the host's speed than the wall-clock rates).
+# less sensitive to the host's speed than the wall-clock rates), and how
+# many cores they kept busy on average.
 #
 # Each run's NATS streams are deleted when it ends (bench/nats_drop_streams.py):
 # streams left behind grow the server, and later runs would measure a
@@ -116,16 +117,21 @@ print(" ".join(f"{k}={v}" for k, v in totals.items()))
 PY
 }
 
-cpu_per_tx() { # before-line after-line transactions [publisher-cpu-seconds]: CPU microseconds per transaction
-  python3 - "$1" "$2" "$3" "${4:-}" <<'PY'
+# CPU microseconds per transaction, and how many of the machine's cores
+# the whole pipeline kept busy over the run (below the core count: time
+# when every process waited, e.g. on a group commit).
+cpu_per_tx() { # before-line after-line transactions wall-seconds [publisher-cpu-seconds]
+  python3 - "$1" "$2" "$3" "$4" "${5:-}" <<'PY'
 import os, sys
 before, after = (dict(kv.split("=") for kv in line.split()) for line in sys.argv[1:3])
-n, hz = int(sys.argv[3]), os.sysconf("SC_CLK_TCK")
+n, seconds, hz = int(sys.argv[3]), float(sys.argv[4]), os.sysconf("SC_CLK_TCK")
 us = {k: (int(after[k]) - int(before[k])) * 1e6 / hz / n for k in after}
-if sys.argv[4]:
-    us["publisher"] = float(sys.argv[4]) * 1e6 / n
+if sys.argv[5]:
+    us["publisher"] = float(sys.argv[5]) * 1e6 / n
+total = sum(us.values())
 print("  CPU per transaction (us): " + ", ".join(f"{k} {v:.1f}" for k, v in us.items())
-      + f", total {sum(us.values()):.1f} (from /proc: host steal does not count)")
+      + f", total {total:.1f} (from /proc: host steal does not count); "
+      + f"cores busy {total * n / 1e6 / seconds:.2f} of {os.cpu_count()}")
 PY
 }
 
@@ -163,7 +169,7 @@ run_backlog() { # workers
   check_logged "$since" "$n"
   python3 -c "print(f'$1 worker(s): {$n} transactions decided in {($end-$start)/1000:.2f} s = {$n*1000/($end-$start):,.0f} tx/s (backlog published first; '
     f'start-up {($FIRST_MS-$start)/1000:.2f} s, then {($n-$FIRST_N)*1000/max($end-$FIRST_MS, 1):,.0f} tx/s from the first decisions to the last)')"
-  cpu_per_tx "$cpu_before" "$cpu_after" "$n"
+  cpu_per_tx "$cpu_before" "$cpu_after" "$n" "$(( end - start ))e-3"
   for i in $(seq 1 "$1"); do stages "$i"; done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -226,7 +232,7 @@ print(f"1 worker, {label}: {n:,} transactions published in {published['seconds']
       f"{n / seconds:,.0f} tx/s end to end; publish-to-decision p50 <= {quantile(0.5)*1000:.1f} ms, "
       f"p99 <= {quantile(0.99)*1000:.1f} ms, p99.9 <= {quantile(0.999)*1000:.1f} ms (histogram bucket bounds)")
 PY
-  cpu_per_tx "$cpu_before" "$cpu_after" "$n" "$publisher_cpu"
+  cpu_per_tx "$cpu_before" "$cpu_after" "$n" "$(( end - since ))e-3" "$publisher_cpu"
   stages 9
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
