@@ -26,12 +26,26 @@ fn put_welford(out: &mut Vec<u8>, w: &Welford) {
 
 /// Encodes a state.
 pub fn encode(state: &CardState) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + 20 * 4 + EVENT_BYTES * state.recent.len());
+    let mut out = Vec::new();
+    encode_into(state, &mut out);
+    out
+}
+
+/// Bytes of an encoded accumulator.
+const WELFORD_BYTES: usize = 20;
+
+/// Appends the encoding of `state` to `out` (after a prefix of the
+/// caller's, e.g. a store's write stamp), reserving its exact size once.
+pub fn encode_into(state: &CardState, out: &mut Vec<u8>) {
+    let categories = state.by_category.iter().filter(|w| w.n > 0).count();
+    out.reserve(
+        1 + 8 + 8 + 4 + WELFORD_BYTES * (1 + categories) + 2 + 2 + EVENT_BYTES * state.recent.len(),
+    );
     out.push(VERSION);
     out.extend_from_slice(&state.first_seen.to_le_bytes());
     out.extend_from_slice(&state.latest.to_le_bytes());
     out.extend_from_slice(&state.night_total.to_le_bytes());
-    put_welford(&mut out, &state.amounts);
+    put_welford(out, &state.amounts);
     let mask = state
         .by_category
         .iter()
@@ -40,20 +54,78 @@ pub fn encode(state: &CardState) -> Vec<u8> {
         .fold(0u16, |m, (i, _)| m | 1 << i);
     out.extend_from_slice(&mask.to_le_bytes());
     for w in state.by_category.iter().filter(|w| w.n > 0) {
-        put_welford(&mut out, w);
+        put_welford(out, w);
     }
     out.extend_from_slice(&(state.recent.len() as u16).to_le_bytes());
     for e in &state.recent {
-        out.extend_from_slice(&e.time.to_le_bytes());
-        out.extend_from_slice(&e.id.to_le_bytes());
-        out.extend_from_slice(&e.lat.to_le_bytes());
-        out.extend_from_slice(&e.lon.to_le_bytes());
-        out.extend_from_slice(&e.amount_cents.to_le_bytes());
-        out.extend_from_slice(&e.merchant.to_le_bytes());
-        out.push(e.category);
-        out.push(u8::from(e.night));
+        out.extend_from_slice(&event_bytes(e));
     }
+}
+
+/// One event's 34 bytes, built in a fixed array: one copy into the output
+/// per event instead of eight length-checked appends.
+fn event_bytes(e: &Event) -> [u8; EVENT_BYTES] {
+    let mut b = [0u8; EVENT_BYTES];
+    b[0..8].copy_from_slice(&e.time.to_le_bytes());
+    b[8..16].copy_from_slice(&e.id.to_le_bytes());
+    b[16..20].copy_from_slice(&e.lat.to_le_bytes());
+    b[20..24].copy_from_slice(&e.lon.to_le_bytes());
+    b[24..28].copy_from_slice(&e.amount_cents.to_le_bytes());
+    b[28..32].copy_from_slice(&e.merchant.to_le_bytes());
+    b[32] = e.category;
+    b[33] = u8::from(e.night);
+    b
+}
+
+/// The `N` bytes of an event at offset `at` (constant offsets into a
+/// fixed-size array: the compiler drops the bounds checks).
+fn field<const N: usize>(b: &[u8; EVENT_BYTES], at: usize) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(&b[at..at + N]);
     out
+}
+
+/// The first fault among `events` (known to hold one): its field, or its
+/// place in time (in order, within `[first_seen, latest]`).
+fn first_event_fault(events: &[u8], state: &CardState) -> FeatureError {
+    let mut previous = state.first_seen;
+    for chunk in events.chunks_exact(EVENT_BYTES) {
+        let Ok(b) = <&[u8; EVENT_BYTES]>::try_from(chunk) else {
+            return bad("truncated");
+        };
+        match event_of(b) {
+            Err(e) => return e,
+            Ok(e) if e.time < previous || e.time > state.latest => {
+                return bad("events out of order or out of range");
+            }
+            Ok(e) => previous = e.time,
+        }
+    }
+    bad("inconsistent event")
+}
+
+/// Reads one event's 34 bytes (fixed offsets into a fixed-size array: no
+/// length check per field), checking its values.
+fn event_of(b: &[u8; EVENT_BYTES]) -> Result<Event> {
+    let finite = |v: f32| v.is_finite().then_some(v).ok_or_else(|| bad("non-finite"));
+    let category = b[32];
+    if usize::from(category) >= Category::ALL.len() {
+        return Err(bad("unknown event category"));
+    }
+    Ok(Event {
+        time: i64::from_le_bytes(field(b, 0)),
+        id: u64::from_le_bytes(field(b, 8)),
+        lat: finite(f32::from_le_bytes(field(b, 16)))?,
+        lon: finite(f32::from_le_bytes(field(b, 20)))?,
+        amount_cents: u32::from_le_bytes(field(b, 24)),
+        merchant: u32::from_le_bytes(field(b, 28)),
+        category,
+        night: match b[33] {
+            0 => false,
+            1 => true,
+            _ => return Err(bad("bad night flag")),
+        },
+    })
 }
 
 struct Reader<'a> {
@@ -80,13 +152,6 @@ impl Reader<'_> {
     }
     fn i64(&mut self) -> Result<i64> {
         Ok(i64::from_le_bytes(self.take()?))
-    }
-    fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.take()?))
-    }
-    fn f32(&mut self) -> Result<f32> {
-        let v = f32::from_le_bytes(self.take()?);
-        v.is_finite().then_some(v).ok_or_else(|| bad("non-finite"))
     }
     fn f64(&mut self) -> Result<f64> {
         let v = f64::from_le_bytes(self.take()?);
@@ -146,39 +211,46 @@ pub fn decode(bytes: &[u8]) -> Result<CardState> {
     if count > MAX_EVENTS || count > state.amounts.n as usize {
         return Err(bad("too many events"));
     }
-    let mut recent = VecDeque::with_capacity(count);
-    for _ in 0..count {
-        let e = Event {
-            time: r.i64()?,
-            id: r.u64()?,
-            lat: r.f32()?,
-            lon: r.f32()?,
-            amount_cents: r.u32()?,
-            merchant: r.u32()?,
-            category: r.u8()?,
-            night: match r.u8()? {
-                0 => false,
-                1 => true,
-                _ => return Err(bad("bad night flag")),
-            },
-        };
-        if usize::from(e.category) >= Category::ALL.len() {
-            return Err(bad("unknown event category"));
-        }
-        if recent.back().is_some_and(|p: &Event| p.time > e.time)
-            || e.time < state.first_seen
-            || e.time > state.latest
-        {
-            return Err(bad("events out of order or out of range"));
-        }
-        recent.push_back(e);
+    // The events are the rest of the value, exactly: 34 bytes each.
+    let events = r.bytes;
+    match events.len().cmp(&(count * EVENT_BYTES)) {
+        std::cmp::Ordering::Less => return Err(bad("truncated")),
+        std::cmp::Ordering::Greater => return Err(bad("trailing bytes")),
+        std::cmp::Ordering::Equal => {}
     }
-    if !r.bytes.is_empty() {
-        return Err(bad("trailing bytes"));
+    // Fast path: read every event, folding their checks into one flag (no
+    // branch per field); only a corrupt value takes the careful path, which
+    // names the first fault.
+    let mut recent = Vec::with_capacity(count);
+    let mut previous = state.first_seen;
+    let mut valid = true;
+    for chunk in events.chunks_exact(EVENT_BYTES) {
+        let b: &[u8; EVENT_BYTES] = chunk.try_into().map_err(|_| bad("truncated"))?;
+        let e = Event {
+            time: i64::from_le_bytes(field(b, 0)),
+            id: u64::from_le_bytes(field(b, 8)),
+            lat: f32::from_le_bytes(field(b, 16)),
+            lon: f32::from_le_bytes(field(b, 20)),
+            amount_cents: u32::from_le_bytes(field(b, 24)),
+            merchant: u32::from_le_bytes(field(b, 28)),
+            category: b[32],
+            night: b[33] == 1,
+        };
+        valid &= (usize::from(e.category) < Category::ALL.len())
+            & (b[33] <= 1)
+            & e.lat.is_finite()
+            & e.lon.is_finite()
+            & (e.time >= previous)
+            & (e.time <= state.latest);
+        previous = e.time;
+        recent.push(e);
+    }
+    if !valid {
+        return Err(first_event_fault(events, &state));
     }
     if state.amounts.n > 0 && state.first_seen > state.latest {
         return Err(bad("first_seen after latest"));
     }
-    state.recent = recent;
+    state.recent = VecDeque::from(recent);
     Ok(state)
 }

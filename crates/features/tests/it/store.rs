@@ -123,3 +123,58 @@ fn state_memory_is_bounded_whatever_the_history() {
     assert_eq!(state.recent.len(), 1);
     assert_eq!(state.amounts.n, 5_001);
 }
+
+/// A card state with three events, encoded, and the offset of its events.
+fn encoded_three_events() -> (Vec<u8>, usize) {
+    let mut state = CardState::default();
+    for (i, time) in [1_600_000_000, 1_600_000_100, 1_600_000_200]
+        .into_iter()
+        .enumerate()
+    {
+        let t = build_transaction(1, time, 1_000, Category::Travel, i, 10 + i as u128, false);
+        assert!(state.update(&t.txn));
+    }
+    let bytes = codec::encode(&state);
+    let events = bytes.len() - 3 * 34;
+    assert_eq!(codec::decode(&bytes).unwrap(), state);
+    (bytes, events)
+}
+
+fn decode_error(bytes: &[u8]) -> String {
+    match codec::decode(bytes) {
+        Err(vigie_features::FeatureError::StateDecode { reason }) => reason,
+        other => panic!("expected a decoding error, got {other:?}"),
+    }
+}
+
+#[test]
+fn decoding_checks_every_event_field() {
+    let (good, events) = encoded_three_events();
+    let second = events + 34;
+    let corrupt = |at: usize, with: &[u8]| {
+        let mut bytes = good.clone();
+        bytes[at..at + with.len()].copy_from_slice(with);
+        decode_error(&bytes)
+    };
+    assert_eq!(corrupt(second + 33, &[2]), "bad night flag");
+    assert_eq!(corrupt(second + 32, &[200]), "unknown event category");
+    assert_eq!(corrupt(second + 16, &f32::NAN.to_le_bytes()), "non-finite");
+    assert_eq!(
+        corrupt(second + 20, &f32::INFINITY.to_le_bytes()),
+        "non-finite"
+    );
+    // The second event before the first: out of order.
+    assert_eq!(
+        corrupt(second, &1_599_999_999i64.to_le_bytes()),
+        "events out of order or out of range"
+    );
+    // The last event after the state's latest time.
+    assert_eq!(
+        corrupt(second + 34, &1_600_000_201i64.to_le_bytes()),
+        "events out of order or out of range"
+    );
+    let mut longer = good.clone();
+    longer.push(0);
+    assert_eq!(decode_error(&longer), "trailing bytes");
+    assert_eq!(decode_error(&good[..good.len() - 1]), "truncated");
+}

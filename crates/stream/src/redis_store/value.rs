@@ -50,7 +50,9 @@ impl Stamper {
 
     /// The value storing `state`, with a fresh stamp.
     pub(crate) fn value(&self, state: &CardState) -> Vec<u8> {
-        self.value_of(&codec::encode(state))
+        let mut value = unstamped(state);
+        value[..STAMP_BYTES].copy_from_slice(&self.next());
+        value
     }
 
     /// The value to write for `state`, read as `stored` (`None`: never
@@ -61,21 +63,25 @@ impl Stamper {
         stored: Option<&Stored>,
         state: &CardState,
     ) -> Option<Vec<u8>> {
-        let new = codec::encode(state);
+        let mut value = unstamped(state);
         let unchanged = match stored {
-            Some(old) => old.encoded() == new.as_slice(),
+            Some(old) => old.encoded() == &value[STAMP_BYTES..],
             None => *state == CardState::default(),
         };
-        (!unchanged).then(|| self.value_of(&new))
+        if unchanged {
+            return None;
+        }
+        value[..STAMP_BYTES].copy_from_slice(&self.next());
+        Some(value)
     }
+}
 
-    /// The value storing already encoded state bytes, with a fresh stamp.
-    fn value_of(&self, encoded: &[u8]) -> Vec<u8> {
-        let mut value = Vec::with_capacity(STAMP_BYTES + encoded.len());
-        value.extend_from_slice(&self.next());
-        value.extend_from_slice(encoded);
-        value
-    }
+/// A value for `state` whose stamp is still zeros: the state encoded once,
+/// straight after the stamp's place (no second buffer to copy it into).
+fn unstamped(state: &CardState) -> Vec<u8> {
+    let mut value = vec![0u8; STAMP_BYTES];
+    codec::encode_into(state, &mut value);
+    value
 }
 
 /// A stored value split into its stamp and its encoded state.
