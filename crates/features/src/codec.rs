@@ -38,9 +38,11 @@ const WELFORD_BYTES: usize = 20;
 /// caller's, e.g. a store's write stamp), reserving its exact size once.
 pub fn encode_into(state: &CardState, out: &mut Vec<u8>) {
     let categories = state.by_category.iter().filter(|w| w.n > 0).count();
-    out.reserve(
-        1 + 8 + 8 + 4 + WELFORD_BYTES * (1 + categories) + 2 + 2 + EVENT_BYTES * state.recent.len(),
-    );
+    // version, first_seen, latest, night_total; the overall and category
+    // accumulators; the mask and the event count; the events.
+    let size =
+        1 + 8 + 8 + 4 + WELFORD_BYTES * (1 + categories) + 2 + 2 + EVENT_BYTES * state.recent.len();
+    out.reserve(size);
     out.push(VERSION);
     out.extend_from_slice(&state.first_seen.to_le_bytes());
     out.extend_from_slice(&state.latest.to_le_bytes());
@@ -85,47 +87,56 @@ fn field<const N: usize>(b: &[u8; EVENT_BYTES], at: usize) -> [u8; N] {
     out
 }
 
-/// The first fault among `events` (known to hold one): its field, or its
-/// place in time (in order, within `[first_seen, latest]`).
+/// An event as stored, its values unchecked (see [`event_fault`]).
+fn raw_event(b: &[u8; EVENT_BYTES]) -> Event {
+    Event {
+        time: i64::from_le_bytes(field(b, 0)),
+        id: u64::from_le_bytes(field(b, 8)),
+        lat: f32::from_le_bytes(field(b, 16)),
+        lon: f32::from_le_bytes(field(b, 20)),
+        amount_cents: u32::from_le_bytes(field(b, 24)),
+        merchant: u32::from_le_bytes(field(b, 28)),
+        category: b[32],
+        night: b[33] == 1,
+    }
+}
+
+/// What is wrong with an event's own values (its bytes `b`, read as `e`),
+/// if anything: the category must be known, the night flag 0 or 1, the
+/// coordinates finite. Branch-free, so the decoding loop stays tight.
+fn event_fault(b: &[u8; EVENT_BYTES], e: &Event) -> Option<&'static str> {
+    let category_known = usize::from(e.category) < Category::ALL.len();
+    let night_flag = b[33] <= 1;
+    let finite = e.lat.is_finite() & e.lon.is_finite();
+    if category_known & night_flag & finite {
+        None
+    } else if !category_known {
+        Some("unknown event category")
+    } else if !night_flag {
+        Some("bad night flag")
+    } else {
+        Some("non-finite")
+    }
+}
+
+/// The first fault among `events` (known to hold one): an event's own
+/// values, or its place in time (in order, within `[first_seen, latest]`).
 fn first_event_fault(events: &[u8], state: &CardState) -> FeatureError {
     let mut previous = state.first_seen;
     for chunk in events.chunks_exact(EVENT_BYTES) {
         let Ok(b) = <&[u8; EVENT_BYTES]>::try_from(chunk) else {
             return bad("truncated");
         };
-        match event_of(b) {
-            Err(e) => return e,
-            Ok(e) if e.time < previous || e.time > state.latest => {
-                return bad("events out of order or out of range");
-            }
-            Ok(e) => previous = e.time,
+        let e = raw_event(b);
+        if let Some(fault) = event_fault(b, &e) {
+            return bad(fault);
         }
+        if e.time < previous || e.time > state.latest {
+            return bad("events out of order or out of range");
+        }
+        previous = e.time;
     }
     bad("inconsistent event")
-}
-
-/// Reads one event's 34 bytes (fixed offsets into a fixed-size array: no
-/// length check per field), checking its values.
-fn event_of(b: &[u8; EVENT_BYTES]) -> Result<Event> {
-    let finite = |v: f32| v.is_finite().then_some(v).ok_or_else(|| bad("non-finite"));
-    let category = b[32];
-    if usize::from(category) >= Category::ALL.len() {
-        return Err(bad("unknown event category"));
-    }
-    Ok(Event {
-        time: i64::from_le_bytes(field(b, 0)),
-        id: u64::from_le_bytes(field(b, 8)),
-        lat: finite(f32::from_le_bytes(field(b, 16)))?,
-        lon: finite(f32::from_le_bytes(field(b, 20)))?,
-        amount_cents: u32::from_le_bytes(field(b, 24)),
-        merchant: u32::from_le_bytes(field(b, 28)),
-        category,
-        night: match b[33] {
-            0 => false,
-            1 => true,
-            _ => return Err(bad("bad night flag")),
-        },
-    })
 }
 
 struct Reader<'a> {
@@ -226,22 +237,8 @@ pub fn decode(bytes: &[u8]) -> Result<CardState> {
     let mut valid = true;
     for chunk in events.chunks_exact(EVENT_BYTES) {
         let b: &[u8; EVENT_BYTES] = chunk.try_into().map_err(|_| bad("truncated"))?;
-        let e = Event {
-            time: i64::from_le_bytes(field(b, 0)),
-            id: u64::from_le_bytes(field(b, 8)),
-            lat: f32::from_le_bytes(field(b, 16)),
-            lon: f32::from_le_bytes(field(b, 20)),
-            amount_cents: u32::from_le_bytes(field(b, 24)),
-            merchant: u32::from_le_bytes(field(b, 28)),
-            category: b[32],
-            night: b[33] == 1,
-        };
-        valid &= (usize::from(e.category) < Category::ALL.len())
-            & (b[33] <= 1)
-            & e.lat.is_finite()
-            & e.lon.is_finite()
-            & (e.time >= previous)
-            & (e.time <= state.latest);
+        let e = raw_event(b);
+        valid &= event_fault(b, &e).is_none() & (e.time >= previous) & (e.time <= state.latest);
         previous = e.time;
         recent.push(e);
     }
