@@ -121,12 +121,9 @@ fn event_fault(b: &[u8; EVENT_BYTES], e: &Event) -> Option<&'static str> {
 
 /// The first fault among `events` (known to hold one): an event's own
 /// values, or its place in time (in order, within `[first_seen, latest]`).
-fn first_event_fault(events: &[u8], state: &CardState) -> FeatureError {
+fn first_event_fault(events: &[[u8; EVENT_BYTES]], state: &CardState) -> FeatureError {
     let mut previous = state.first_seen;
-    for chunk in events.chunks_exact(EVENT_BYTES) {
-        let Ok(b) = <&[u8; EVENT_BYTES]>::try_from(chunk) else {
-            return bad("truncated");
-        };
+    for b in events {
         let e = raw_event(b);
         if let Some(fault) = event_fault(b, &e) {
             return bad(fault);
@@ -229,14 +226,14 @@ pub fn decode(bytes: &[u8]) -> Result<CardState> {
         std::cmp::Ordering::Greater => return Err(bad("trailing bytes")),
         std::cmp::Ordering::Equal => {}
     }
+    let (events, _) = events.as_chunks::<EVENT_BYTES>(); // nothing left over
     // Fast path: read every event, folding their checks into one flag (no
     // branch per field); only a corrupt value takes the careful path, which
     // names the first fault.
     let mut recent = Vec::with_capacity(count);
     let mut previous = state.first_seen;
     let mut valid = true;
-    for chunk in events.chunks_exact(EVENT_BYTES) {
-        let b: &[u8; EVENT_BYTES] = chunk.try_into().map_err(|_| bad("truncated"))?;
+    for b in events {
         let e = raw_event(b);
         valid &= event_fault(b, &e).is_none() & (e.time >= previous) & (e.time <= state.latest);
         previous = e.time;

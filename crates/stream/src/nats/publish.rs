@@ -198,13 +198,7 @@ impl Publisher {
         let payload = Bytes::from(encode_tx(txn));
         let slot = self.next_slot;
         self.next_slot += 1;
-        // A failed send is retried like a refused message, when it is the
-        // oldest (`settle_oldest`).
-        let outcome = self
-            .send(slot, partition, &trans_num, &payload)
-            .await
-            .err()
-            .map(|e| AckOutcome::Failed(e.to_string()));
+        let outcome = self.send(slot, partition, &trans_num, &payload).await;
         self.in_flight.push_back(Pending {
             partition,
             trans_num,
@@ -226,14 +220,16 @@ impl Publisher {
     }
 
     /// Sends one message with its reply slot; the subject and payload are
-    /// shared, not copied.
+    /// shared, not copied. A send that fails is the message's outcome
+    /// (`Failed`): it is retried like a refused message once it is the
+    /// oldest ([`Self::settle_oldest`]).
     async fn send(
         &self,
         slot: u64,
         partition: u16,
         trans_num: &str,
         payload: &Bytes,
-    ) -> std::result::Result<(), async_nats::PublishError> {
+    ) -> Option<AckOutcome> {
         let reply = self.inbox.reply_subject(slot);
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("Nats-Msg-Id", trans_num);
@@ -241,6 +237,8 @@ impl Publisher {
         self.client
             .publish_with_reply_and_headers(subject, reply, headers, payload.clone())
             .await
+            .err()
+            .map(|e| AckOutcome::Failed(e.to_string()))
     }
 
     /// Waits until the oldest message is settled (sending it again, under
@@ -310,7 +308,6 @@ impl Publisher {
         tracing::warn!(trans_num = front.trans_num, attempt = front.attempts, error = %reason,
             "not stored, publishing again under the same id");
         front.attempts += 1;
-        front.outcome = None;
         front.sent_at = Instant::now();
         let (partition, trans_num, payload) = (
             front.partition,
@@ -318,10 +315,9 @@ impl Publisher {
             front.payload.clone(),
         );
         self.counts.retried += 1;
-        if let Err(e) = self.send(slot, partition, &trans_num, &payload).await
-            && let Some(front) = self.in_flight.front_mut()
-        {
-            front.outcome = Some(AckOutcome::Failed(e.to_string()));
+        let outcome = self.send(slot, partition, &trans_num, &payload).await;
+        if let Some(front) = self.in_flight.front_mut() {
+            front.outcome = outcome;
         }
         Ok(())
     }

@@ -105,7 +105,7 @@ struct ApiError {
 }
 
 /// Reads one acknowledgement.
-pub(crate) fn outcome_of(message: &Message) -> AckOutcome {
+fn outcome_of(message: &Message) -> AckOutcome {
     if message.status == Some(StatusCode::NO_RESPONDERS) {
         return AckOutcome::Failed("no stream stores this subject (no responders)".into());
     }

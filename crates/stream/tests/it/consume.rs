@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use vigie_stream::nats::{
-    BadMessageKind, ConsumerSettings, PublishOptions, Publisher, dead_letter_bad, fetch_batch,
-    headers, partition_consumer, restart_partition_consumer,
+    BadMessageKind, ConsumerSettings, PublishOptions, dead_letter_bad, fetch_batch, headers,
+    partition_consumer, restart_partition_consumer,
 };
 use vigie_testkit::{build_transaction, test_card};
 use vigie_types::{Category, Transaction};
@@ -32,13 +32,7 @@ fn a_partition_consumer_reads_its_partition_in_order_and_dead_letters_bad_messag
                 .txn
             })
             .collect();
-        let mut publisher = Publisher::new(
-            nats.client.clone(),
-            topology.clone(),
-            PublishOptions::default(),
-        )
-        .await
-        .unwrap();
+        let mut publisher = nats.publisher(PublishOptions::default()).await.unwrap();
         for t in &txns {
             publisher.publish(t).await.unwrap();
         }
@@ -138,13 +132,7 @@ fn a_restarted_consumer_acknowledges_cumulatively_and_delivers_again_everything_
     };
     with_nats(&url, 1, |nats| async move {
         let topology = &nats.topology;
-        let mut publisher = Publisher::new(
-            nats.client.clone(),
-            topology.clone(),
-            PublishOptions::default(),
-        )
-        .await
-        .unwrap();
+        let mut publisher = nats.publisher(PublishOptions::default()).await.unwrap();
         for i in 0..10u32 {
             let t = build_transaction(
                 0,

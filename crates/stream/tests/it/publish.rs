@@ -6,8 +6,8 @@ use std::path::Path;
 
 use vigie_ingest::{IngestOutputs, ReadOptions, ingest_file, read_file};
 use vigie_stream::nats::{
-    FileSource, PublishOptions, Publisher, StreamSettings, Topology, decode_tx, ensure_streams,
-    publish_file, sync_policy,
+    FileSource, PublishOptions, StreamSettings, Topology, decode_tx, ensure_streams, publish_file,
+    sync_policy,
 };
 use vigie_types::{Transaction, redact_card_numbers};
 
@@ -246,9 +246,7 @@ async fn publish_one_unstored(nats: &crate::support::Nats) -> vigie_stream::Stre
         false,
     )
     .txn;
-    let mut publisher = Publisher::new(nats.client.clone(), nats.topology.clone(), options)
-        .await
-        .unwrap();
+    let mut publisher = nats.publisher(options).await.unwrap();
     publisher.publish(&txn).await.unwrap();
     let error = publisher.finish().await.unwrap_err();
     match &error {
@@ -302,7 +300,7 @@ fn a_window_beyond_the_acknowledgement_queue_is_refused() {
                 window,
                 ..PublishOptions::default()
             };
-            Publisher::new(nats.client.clone(), nats.topology.clone(), options)
+            nats.publisher(options)
         };
         let refused = publisher(vigie_stream::nats::MAX_WINDOW + 1)
             .await

@@ -111,6 +111,17 @@ pub struct Nats {
     pub topology: Topology,
 }
 
+impl Nats {
+    /// A publisher of this test's topology, on its connection.
+    pub async fn publisher(
+        &self,
+        options: vigie_stream::nats::PublishOptions,
+    ) -> vigie_stream::Result<vigie_stream::nats::Publisher> {
+        vigie_stream::nats::Publisher::new(self.client.clone(), self.topology.clone(), options)
+            .await
+    }
+}
+
 /// Runs `body` against NATS on a fresh runtime, with the topology's
 /// streams created first and deleted afterwards (also when `body` panics).
 pub fn with_nats<F, Fut>(url: &str, partitions: u16, body: F)
