@@ -8,7 +8,7 @@
 //! ```sql
 //! WITH positions AS (INSERT INTO stream_positions ... SELECT * FROM unnest(...)
 //!                    ON CONFLICT (consumer, partition) DO UPDATE ...)
-//! INSERT INTO decisions (...) SELECT * FROM unnest($1::text[], ...)
+//! INSERT INTO decisions (...) SELECT unnest($1::text[]), unnest($2::text[]), ...
 //! ```
 //!
 //! A `trans_num` logged before (a redelivery after a crash: rare, the card
@@ -17,7 +17,7 @@
 //!
 //! ```sql
 //! WITH positions AS (...)
-//! , inserted AS (INSERT INTO decisions (...) SELECT * FROM unnest($1::text[], ...)
+//! , inserted AS (INSERT INTO decisions (...) SELECT unnest($1::text[]), ...
 //!                ON CONFLICT (trans_num) DO NOTHING RETURNING trans_num)
 //! SELECT t FROM unnest($1::text[]) t EXCEPT SELECT trans_num FROM inserted
 //! ```
@@ -29,6 +29,15 @@
 //! the plain statement writes a group of 16 × 256 a fifth faster
 //! (`postgres/write_group_16x256` in the decisions bench; docs/benchmarks.md,
 //! "Streaming"), hence the plain one first.
+//!
+//! The arrays are unnested in the select list (a `ProjectSet`, which
+//! streams the rows), not by `FROM unnest($1, ..., $22)`: that form is a
+//! table function, whose rows PostgreSQL first stores in a tuplestore and
+//! then reads back (`ExecStoreMinimalTuple` and friends, 7 % of the
+//! backend's CPU in a profile of the worker's inserts). Arrays of equal
+//! length give the same rows either way; the select-list form inserted
+//! 4,096 decisions 10-17 % faster (`bench/pg_unnest_forms.sql`,
+//! docs/benchmarks.md, "Streaming").
 //!
 //! The statements' text does not depend on the number of rows, so each is
 //! prepared once per session (a `VALUES` list of N rows was one statement
@@ -75,7 +84,7 @@ impl GroupSql {
         let arrays: Vec<String> = DECISION_TYPES
             .iter()
             .enumerate()
-            .map(|(i, ty)| format!("${}::{ty}[]", i + 1))
+            .map(|(i, ty)| format!("unnest(${}::{ty}[])", i + 1))
             .collect();
         let p = DECISION_PARAMS;
         let positions = format!(
@@ -92,7 +101,7 @@ impl GroupSql {
             p + 4,
         );
         let insert = format!(
-            "INSERT INTO decisions ({DECISION_COLUMNS}) SELECT * FROM unnest({})",
+            "INSERT INTO decisions ({DECISION_COLUMNS}) SELECT {}",
             arrays.join(", ")
         );
         match self {
