@@ -37,42 +37,98 @@ pub(super) const STORED_COLUMNS: &str =
 pub(super) const STORED_FROM: &str =
     "decisions d LEFT JOIN feedback f ON f.trans_num = d.trans_num";
 
-/// The parameters of [`INSERT_DECISION`] for one decision.
-pub(super) fn insert_params(logged: &LoggedDecision, logged_at: UnixMillis) -> Result<Vec<Param>> {
+/// Where [`write_row`] puts a decision row's values, in column order: a
+/// parameter list (one row, SQLite) or one array per column (a group,
+/// PostgreSQL: `pg_write.rs`).
+pub(super) trait RowSink {
+    /// An integer column.
+    fn int(&mut self, value: Option<i64>);
+    /// A float column.
+    fn real(&mut self, value: Option<f64>);
+    /// A text column.
+    fn text(&mut self, value: Option<&str>);
+    /// A text column holding `value`'s display form.
+    fn display(&mut self, value: &dyn std::fmt::Display);
+    /// A text column holding `value` as JSON.
+    fn json<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<()>;
+}
+
+/// Writes one decision's row: the values of [`DECISION_COLUMNS`], in
+/// order, checked (scores must be finite). The one place that knows which
+/// value goes in which column.
+pub(super) fn write_row(
+    logged: &LoggedDecision,
+    logged_at: UnixMillis,
+    row: &mut impl RowSink,
+) -> Result<()> {
     let r = &logged.record;
+    let challenger = r.challenger.as_ref();
+    // Checked before anything is written, so a refused row writes nothing.
+    let score = finite(r.score, "score")?;
+    let review = finite(r.thresholds.review, "review threshold")?;
+    let block = finite(r.thresholds.block, "block threshold")?;
+    let challenger_score = challenger
+        .map(|c| finite(c.score, "challenger score"))
+        .transpose()?;
     let reason_codes: Vec<&str> = r.reasons.iter().map(|x| x.code.as_str()).collect();
     let rules_fired: Vec<&str> = r.rules_fired.iter().map(|x| x.code.as_str()).collect();
-    let challenger = r.challenger.as_ref();
-    Ok(vec![
-        r.trans_num.to_string().into(),
-        r.card.to_string().into(),
-        r.event_time.seconds().into(),
-        r.amount_cents.into(),
-        r.model.name.as_str().into(),
-        i64::from(r.model.version).into(),
-        r.feature_schema_hash.as_str().into(),
-        finite(r.score, "score")?.into(),
-        finite(r.thresholds.review, "review threshold")?.into(),
-        finite(r.thresholds.block, "block threshold")?.into(),
-        r.decision.as_str().into(),
-        to_json(&reason_codes)?.into(),
-        to_json(&rules_fired)?.into(),
-        challenger.map(|c| c.model.name.as_str()).into(),
-        challenger.map(|c| i64::from(c.model.version)).into(),
-        match challenger {
-            Some(c) => Param::Real(Some(finite(c.score, "challenger score")?)),
-            None => Param::Real(None),
-        },
-        challenger.map(|c| c.decision.as_str()).into(),
-        i64::from(r.degraded).into(),
-        r.latency_us.into(),
-        logged.source.as_str().into(),
-        logged_at.0.into(),
-        match logged.record_json() {
-            Some(json) => json.to_owned().into(),
-            None => to_json(r)?.into(),
-        },
-    ])
+    row.display(&r.trans_num);
+    row.display(&r.card);
+    row.int(Some(r.event_time.seconds()));
+    row.int(Some(r.amount_cents));
+    row.text(Some(&r.model.name));
+    row.int(Some(i64::from(r.model.version)));
+    row.text(Some(&r.feature_schema_hash));
+    row.real(Some(score));
+    row.real(Some(review));
+    row.real(Some(block));
+    row.text(Some(r.decision.as_str()));
+    row.json(&reason_codes)?;
+    row.json(&rules_fired)?;
+    row.text(challenger.map(|c| c.model.name.as_str()));
+    row.int(challenger.map(|c| i64::from(c.model.version)));
+    row.real(challenger_score);
+    row.text(challenger.map(|c| c.decision.as_str()));
+    row.int(Some(i64::from(r.degraded)));
+    row.int(Some(saturating_i64(r.latency_us)));
+    row.text(Some(logged.source.as_str()));
+    row.int(Some(logged_at.0));
+    match logged.record_json() {
+        Some(json) => row.text(Some(json)),
+        None => row.json(r)?,
+    }
+    Ok(())
+}
+
+/// The parameters of [`insert_decision_sql`] for one decision.
+pub(super) fn insert_params(logged: &LoggedDecision, logged_at: UnixMillis) -> Result<Vec<Param>> {
+    struct Params(Vec<Param>);
+    impl RowSink for Params {
+        fn int(&mut self, value: Option<i64>) {
+            self.0.push(Param::Int(value));
+        }
+        fn real(&mut self, value: Option<f64>) {
+            self.0.push(Param::Real(value));
+        }
+        fn text(&mut self, value: Option<&str>) {
+            self.0.push(value.into());
+        }
+        fn display(&mut self, value: &dyn std::fmt::Display) {
+            self.0.push(value.to_string().into());
+        }
+        fn json<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+            self.0.push(to_json(value)?.into());
+            Ok(())
+        }
+    }
+    let mut params = Params(Vec::with_capacity(DECISION_PARAMS));
+    write_row(logged, logged_at, &mut params)?;
+    Ok(params.0)
+}
+
+/// A `u64` as the database's signed 64-bit integer, saturating.
+fn saturating_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 /// A score must be a number: SQLite would store NaN as NULL.
@@ -89,7 +145,12 @@ fn finite(value: f64, what: &'static str) -> Result<f64> {
 }
 
 fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| DecisionError::Invalid {
+    serde_json::to_string(value).map_err(json_error)
+}
+
+/// A record that JSON cannot encode.
+pub(super) fn json_error(e: serde_json::Error) -> DecisionError {
+    DecisionError::Invalid {
         what: "decision record",
         value: String::new(),
         reason: if e.is_data() {
@@ -97,7 +158,7 @@ fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
         } else {
             "serialisation failed"
         },
-    })
+    }
 }
 
 /// Reads a row of [`STORED_COLUMNS`].

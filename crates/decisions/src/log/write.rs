@@ -2,7 +2,7 @@
 //! per group of batches.
 
 use super::DecisionLog;
-use super::pg_write::write_group;
+use super::pg_write::{DecisionColumns, write_group};
 use super::rows::{insert_decision_sql, insert_params};
 use crate::error::{DecisionError, Result};
 use crate::record::{LoggedDecision, StreamPosition, WriteOutcome};
@@ -47,19 +47,25 @@ impl DecisionLog {
         batches: &[(&[LoggedDecision], Option<&StreamPosition>)],
     ) -> Result<Vec<WriteOutcome>> {
         let logged_at = UnixMillis::now();
-        let rows = batches
-            .iter()
-            .flat_map(|(batch, _)| batch.iter())
-            .map(|d| insert_params(d, logged_at))
-            .collect::<Result<Vec<_>>>()?;
+        let decisions = batches.iter().flat_map(|(batch, _)| batch.iter());
         let positions = batches
             .iter()
             .filter_map(|(_, position)| position.map(position_params))
             .collect::<Result<Vec<_>>>()?;
         let inserted = match self.shared.backend {
             // One statement: its own (implicit) transaction.
-            BackendKind::Postgres => write_group(&mut self.writer(), rows, &positions)?,
+            BackendKind::Postgres => {
+                let rows: usize = batches.iter().map(|(batch, _)| batch.len()).sum();
+                let mut columns = DecisionColumns::with_rows(rows);
+                for decision in decisions {
+                    columns.push(decision, logged_at)?;
+                }
+                write_group(&mut self.writer(), columns, &positions)?
+            }
             BackendKind::Sqlite => self.writer().write_tx(|c| {
+                let rows = decisions
+                    .map(|d| insert_params(d, logged_at))
+                    .collect::<Result<Vec<_>>>()?;
                 let inserted = insert_one_by_one(c, &rows)?;
                 for params in &positions {
                     c.execute(UPSERT_POSITION, params)?;

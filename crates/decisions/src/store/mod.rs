@@ -3,4 +3,5 @@
 
 pub(crate) mod conn;
 pub(crate) mod migrate;
+pub(crate) mod pg_array;
 pub(crate) mod values;

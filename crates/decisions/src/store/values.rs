@@ -4,6 +4,7 @@
 
 use postgres::types::{ToSql, Type};
 
+use super::pg_array::PgArray;
 use crate::error::{DecisionError, Result};
 
 /// A statement parameter.
@@ -12,10 +13,9 @@ pub(crate) enum Param {
     Int(Option<i64>),
     Real(Option<f64>),
     Text(Option<String>),
-    /// Arrays: PostgreSQL only (`unnest`ed group writes).
-    IntArray(Vec<Option<i64>>),
-    RealArray(Vec<Option<f64>>),
-    TextArray(Vec<Option<String>>),
+    /// An array, already in the wire format: PostgreSQL only (`unnest`ed
+    /// group writes).
+    Array(PgArray),
 }
 
 impl From<i64> for Param {
@@ -129,12 +129,9 @@ pub(super) fn sqlite_params(params: &[Param]) -> Vec<rusqlite::types::Value> {
             Param::Real(Some(v)) => Value::Real(*v),
             Param::Text(Some(v)) => Value::Text(v.clone()),
             // Arrays are never sent to SQLite.
-            Param::Int(None)
-            | Param::Real(None)
-            | Param::Text(None)
-            | Param::IntArray(_)
-            | Param::RealArray(_)
-            | Param::TextArray(_) => Value::Null,
+            Param::Int(None) | Param::Real(None) | Param::Text(None) | Param::Array(_) => {
+                Value::Null
+            }
         })
         .collect()
 }
@@ -158,9 +155,7 @@ pub(super) fn pg_params(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
             Param::Int(v) => v as &(dyn ToSql + Sync),
             Param::Real(v) => v as &(dyn ToSql + Sync),
             Param::Text(v) => v as &(dyn ToSql + Sync),
-            Param::IntArray(v) => v as &(dyn ToSql + Sync),
-            Param::RealArray(v) => v as &(dyn ToSql + Sync),
-            Param::TextArray(v) => v as &(dyn ToSql + Sync),
+            Param::Array(v) => v as &(dyn ToSql + Sync),
         })
         .collect()
 }

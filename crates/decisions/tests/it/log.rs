@@ -16,6 +16,7 @@ use crate::support::{
 
 on_both_backends!(
     a_decision_reads_back_exactly_as_logged,
+    each_column_holds_its_value_of_the_record,
     write_batch_is_idempotent_and_keeps_the_first_decision,
     the_stream_position_only_moves_forward,
     a_failing_batch_leaves_neither_decisions_nor_position,
@@ -56,6 +57,65 @@ fn a_decision_reads_back_exactly_as_logged(backend: Backend) {
     }
     assert_eq!(log.get(&trans_num()).unwrap(), None);
     assert_eq!(log.count().unwrap(), 2);
+}
+
+/// The typed columns (what queries filter on) against the record they
+/// come from, one value at a time, for a decision with a challenger and
+/// one without, logged in one batch.
+fn each_column_holds_its_value_of_the_record(backend: Backend) {
+    let Some(t) = TestLog::new(backend) else {
+        return;
+    };
+    let log = t.open();
+    let with_challenger = decisions(1, card()).remove(0);
+    let mut record = decisions(1, card()).remove(0).record;
+    record.challenger = None;
+    record.reasons.clear();
+    record.degraded = true;
+    record.latency_us = u64::MAX;
+    let without = LoggedDecision::encoded(record, DecisionSource::Stream);
+    let before = UnixMillis::now();
+    log.write_batch(&[with_challenger.clone(), without.clone()], None)
+        .unwrap();
+    let after = UnixMillis::now();
+    let columns = "trans_num, card_token, event_time, amount_cents, model_name, model_version, \
+                   feature_schema_hash, score, review_threshold, block_threshold, decision, \
+                   reason_codes, rules_fired, challenger_model, challenger_version, \
+                   challenger_score, challenger_decision, degraded, latency_us, source, logged_at, record";
+    for sent in [with_challenger, without] {
+        let r = &sent.record;
+        let stored = t.decision_columns(columns, &r.trans_num);
+        let challenger = r.challenger.as_ref();
+        let codes = |codes: Vec<&str>| serde_json::to_string(&codes).unwrap();
+        let null = || "NULL".to_owned();
+        let expected = [
+            r.trans_num.to_string(),
+            r.card.to_string(),
+            r.event_time.seconds().to_string(),
+            r.amount_cents.to_string(),
+            r.model.name.clone(),
+            r.model.version.to_string(),
+            r.feature_schema_hash.clone(),
+            format!("{:?}", r.score),
+            format!("{:?}", r.thresholds.review),
+            format!("{:?}", r.thresholds.block),
+            r.decision.as_str().to_owned(),
+            codes(r.reasons.iter().map(|x| x.code.as_str()).collect()),
+            codes(r.rules_fired.iter().map(|x| x.code.as_str()).collect()),
+            challenger.map_or_else(null, |c| c.model.name.clone()),
+            challenger.map_or_else(null, |c| c.model.version.to_string()),
+            challenger.map_or_else(null, |c| format!("{:?}", c.score)),
+            challenger.map_or_else(null, |c| c.decision.as_str().to_owned()),
+            u8::from(r.degraded).to_string(),
+            i64::try_from(r.latency_us).unwrap_or(i64::MAX).to_string(),
+            sent.source.as_str().to_owned(),
+        ];
+        assert_eq!(stored[..expected.len()], expected, "{}", r.trans_num);
+        let logged_at: i64 = stored[20].parse().unwrap();
+        assert!((before.0..=after.0).contains(&logged_at), "{logged_at}");
+        let record: vigie_engine::DecisionRecord = serde_json::from_str(&stored[21]).unwrap();
+        assert_eq!(&record, r);
+    }
 }
 
 fn write_batch_is_idempotent_and_keeps_the_first_decision(backend: Backend) {

@@ -263,6 +263,52 @@ pub const TABLES: [&str; 6] = [
 ];
 
 impl TestLog {
+    /// The `decisions` columns named in `columns` (comma-separated) of
+    /// `trans_num`'s row, each as text (`NULL`, an integer, a float's
+    /// `Debug` form, or the text itself), the same way on both backends.
+    pub fn decision_columns(&self, columns: &str, trans_num: &TransNum) -> Vec<String> {
+        let sql = format!("SELECT {columns} FROM decisions WHERE trans_num = $1");
+        let id = trans_num.to_string();
+        match &self.config.database_url {
+            None => {
+                use rusqlite::types::Value;
+                let conn = self.sqlite();
+                let mut stmt = conn.prepare(&sql).unwrap();
+                let width = stmt.column_count();
+                stmt.query_row([&id], |row| {
+                    Ok((0..width)
+                        .map(|i| match row.get::<_, Value>(i).unwrap() {
+                            Value::Null => "NULL".to_owned(),
+                            Value::Integer(v) => v.to_string(),
+                            Value::Real(v) => format!("{v:?}"),
+                            Value::Text(v) => v,
+                            Value::Blob(v) => format!("{v:?}"),
+                        })
+                        .collect())
+                })
+                .unwrap()
+            }
+            Some(url) => {
+                use postgres::types::Type;
+                let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                let row = client.query_one(&sql, &[&id]).unwrap();
+                (0..row.len())
+                    .map(|i| {
+                        let ty = row.columns()[i].type_();
+                        let text = if *ty == Type::INT8 {
+                            row.get::<_, Option<i64>>(i).map(|v| v.to_string())
+                        } else if *ty == Type::FLOAT8 {
+                            row.get::<_, Option<f64>>(i).map(|v| format!("{v:?}"))
+                        } else {
+                            row.get::<_, Option<String>>(i)
+                        };
+                        text.unwrap_or_else(|| "NULL".to_owned())
+                    })
+                    .collect()
+            }
+        }
+    }
+
     /// Every row of every table, as text (to search for a value anywhere).
     pub fn all_rows_text(&self) -> String {
         let mut out = String::new();
