@@ -20,6 +20,19 @@ use vigie_engine::rules::RuleAction;
 use vigie_engine::{DecisionRecord, ModelRef, Reason, RuleHit, ShadowScore, Thresholds};
 use vigie_types::{CardToken, Timestamp, TransNum};
 
+/// A distinct, random-looking id for each `n`, as real `trans_num`s are:
+/// the unique index's inserts land on random leaves, as in production (the
+/// high half is splitmix64 of `n`, a bijection, so ids never collide).
+fn scattered(n: u64) -> u128 {
+    let mix = |mut z: u64| {
+        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    u128::from(mix(n)) << 64 | u128::from(std::process::id())
+}
+
 /// A decision like the engine's: 3 reasons, a rule, a challenger, 40 features.
 fn decision(n: u64) -> LoggedDecision {
     let thresholds = Thresholds {
@@ -37,7 +50,7 @@ fn decision(n: u64) -> LoggedDecision {
     };
     LoggedDecision::new(
         DecisionRecord {
-            trans_num: TransNum::from_u128(u128::from(n) << 64 | u128::from(std::process::id())),
+            trans_num: TransNum::from_u128(scattered(n)),
             card,
             event_time: Timestamp::from_seconds(1_600_000_000 + n as i64),
             amount_cents: 4_250,
