@@ -202,27 +202,15 @@ impl ColumnSink<'_> {
 
 impl RowSink for ColumnSink<'_> {
     fn int(&mut self, value: Option<i64>) {
-        let column = self.column();
-        match value {
-            Some(v) => column.push_int(v),
-            None => column.push_null(),
-        }
+        self.column().push_opt(value, PgArray::push_int);
     }
 
     fn real(&mut self, value: Option<f64>) {
-        let column = self.column();
-        match value {
-            Some(v) => column.push_real(v),
-            None => column.push_null(),
-        }
+        self.column().push_opt(value, PgArray::push_real);
     }
 
     fn text(&mut self, value: Option<&str>) {
-        let column = self.column();
-        match value {
-            Some(v) => column.push_text(v),
-            None => column.push_null(),
-        }
+        self.column().push_opt(value, PgArray::push_text);
     }
 
     fn display(&mut self, value: &dyn std::fmt::Display) {

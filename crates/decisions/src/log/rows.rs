@@ -6,7 +6,7 @@ use vigie_types::{Label, TransNum};
 
 use crate::error::{DecisionError, Result};
 use crate::record::{DecisionSource, Feedback, LoggedDecision, StoredDecision};
-use crate::store::values::{Param, Row};
+use crate::store::values::{Param, Row, saturating_i64};
 use crate::time::UnixMillis;
 
 /// The columns of a decision row, in [`insert_params`] order.
@@ -124,11 +124,6 @@ pub(super) fn insert_params(logged: &LoggedDecision, logged_at: UnixMillis) -> R
     let mut params = Params(Vec::with_capacity(DECISION_PARAMS));
     write_row(logged, logged_at, &mut params)?;
     Ok(params.0)
-}
-
-/// A `u64` as the database's signed 64-bit integer, saturating.
-fn saturating_i64(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 /// A score must be a number: SQLite would store NaN as NULL.

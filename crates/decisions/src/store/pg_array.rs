@@ -12,8 +12,8 @@
 //! element its byte length (`-1` for NULL) and its bytes (`int8` and
 //! `float8` big-endian, `text` as UTF-8).
 
+use std::convert::Infallible;
 use std::error::Error;
-use std::io::Write as _;
 
 use bytes::{BufMut, BytesMut};
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
@@ -67,6 +67,14 @@ impl PgArray {
         }
     }
 
+    /// Appends `value` with `push`, or a NULL when there is none.
+    pub(crate) fn push_opt<T>(&mut self, value: Option<T>, push: impl FnOnce(&mut Self, T)) {
+        match value {
+            Some(value) => push(self, value),
+            None => self.push_null(),
+        }
+    }
+
     /// Appends a NULL.
     pub(crate) fn push_null(&mut self) {
         self.body.extend_from_slice(&(-1i32).to_be_bytes());
@@ -94,8 +102,10 @@ impl PgArray {
 
     /// Appends a `text` element (the array must be of `text`).
     pub(crate) fn push_text(&mut self, value: &str) {
-        // Infallible: writing to a vector cannot fail.
-        let _ = self.push_text_with(|out| out.write_all(value.as_bytes()));
+        let Ok(()) = self.push_text_with(|out| {
+            out.extend_from_slice(value.as_bytes());
+            Ok::<(), Infallible>(())
+        });
     }
 
     /// Appends a `text` element that `write` writes; `write` must write
@@ -176,10 +186,7 @@ mod tests {
         let values = [Some("a"), None, Some(""), Some("décision ✓")];
         let mut array = PgArray::with_capacity(Element::Text, 0);
         for value in values {
-            match value {
-                Some(text) => array.push_text(text),
-                None => array.push_null(),
-            }
+            array.push_opt(value, PgArray::push_text);
         }
         assert_eq!(ours(&array), driver(&values.to_vec(), &Type::TEXT_ARRAY));
     }
@@ -189,10 +196,7 @@ mod tests {
         let ints = [Some(0i64), Some(-1), Some(i64::MAX), None];
         let mut array = PgArray::with_capacity(Element::Int8, 0);
         for value in ints {
-            match value {
-                Some(v) => array.push_int(v),
-                None => array.push_null(),
-            }
+            array.push_opt(value, PgArray::push_int);
         }
         assert_eq!(ours(&array), driver(&ints.to_vec(), &Type::INT8_ARRAY));
 

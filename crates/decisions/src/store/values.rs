@@ -189,11 +189,11 @@ pub(super) fn pg_row(row: &postgres::Row) -> Result<Row> {
 
 impl From<u64> for Param {
     fn from(v: u64) -> Self {
-        Self::Int(Some(i64::try_from(v).unwrap_or(i64::MAX)))
+        Self::Int(Some(saturating_i64(v)))
     }
 }
-impl From<Option<u64>> for Param {
-    fn from(v: Option<u64>) -> Self {
-        Self::Int(v.map(|v| i64::try_from(v).unwrap_or(i64::MAX)))
-    }
+
+/// A `u64` as the databases' signed 64-bit integer, saturating.
+pub(crate) fn saturating_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
 }
