@@ -1,6 +1,7 @@
 //! Decision log costs on the embedded SQLite backend (WAL, synchronous=FULL):
 //! a batch of 256 decisions in one transaction, the request-path cost of
-//! `BatchWriter::submit`, and reads by `trans_num`. With PostgreSQL when
+//! `BatchWriter::submit`, and reads by `trans_num`; and, with no database,
+//! encoding a group for PostgreSQL (`encode/...`). With PostgreSQL when
 //! `VIGIE_BENCH_DATABASE_URL` is set (in a fresh schema, dropped at the end).
 #![allow(
     clippy::unwrap_used,
@@ -106,6 +107,20 @@ fn open(dir: &std::path::Path) -> (DecisionLog, &'static str, Option<(String, St
     };
     let log = DecisionLog::open(&config).unwrap();
     (log, "postgres", Some((base, schema)))
+}
+
+/// What the worker's committer does to a group before sending it: every
+/// row into one wire-format array per column (no database involved).
+fn encode(c: &mut Criterion) {
+    let decisions: Vec<LoggedDecision> = (0..4096)
+        .map(|n| LoggedDecision::encoded(decision(n).record, DecisionSource::Stream))
+        .collect();
+    let mut group = c.benchmark_group("encode");
+    group.throughput(Throughput::Elements(4096));
+    group.bench_function("group_4096_stream_decisions", |b| {
+        b.iter(|| vigie_decisions::encode_group_for_bench(&decisions).unwrap())
+    });
+    group.finish();
 }
 
 fn bench(c: &mut Criterion) {
@@ -222,5 +237,5 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, encode, bench);
 criterion_main!(benches);

@@ -33,3 +33,11 @@ pub use record::{
     StoredDecision, StreamPosition, WriteOutcome,
 };
 pub use time::UnixMillis;
+
+/// For the decisions bench only (`encode/group_4096_stream_decisions`), not
+/// an API: encodes `decisions` into the column arrays PostgreSQL's group
+/// write sends, in its wire format, and returns their length in bytes.
+#[doc(hidden)]
+pub fn encode_group_for_bench(decisions: &[LoggedDecision]) -> Result<usize> {
+    log::encoded_group_len(decisions)
+}

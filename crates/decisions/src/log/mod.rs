@@ -14,6 +14,7 @@ mod read;
 mod rows;
 mod write;
 
+pub(crate) use pg_write::encoded_group_len;
 pub(crate) use rows::check_text;
 
 use std::path::PathBuf;

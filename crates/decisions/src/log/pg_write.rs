@@ -33,8 +33,9 @@
 //! The arrays are unnested in the select list (a `ProjectSet`, which
 //! streams the rows), not by `FROM unnest($1, ..., $22)`: that form is a
 //! table function, whose rows PostgreSQL first stores in a tuplestore and
-//! then reads back (`ExecStoreMinimalTuple` and friends, 7 % of the
-//! backend's CPU in a profile of the worker's inserts). Arrays of equal
+//! then reads back (`ExecStoreMinimalTuple`, `heap_form_minimal_tuple`
+//! and `ExecMakeTableFunctionResult`, about 5 % of the backend's CPU in a
+//! profile of the worker's inserts). Arrays of equal
 //! length give the same rows either way; the select-list form inserted
 //! 4,096 decisions 10-17 % faster (`bench/pg_unnest_forms.sql`,
 //! docs/benchmarks.md, "Streaming").
@@ -44,8 +45,13 @@
 //! where the driver sends it from. Going through a parameter list per row
 //! (a `String` per text value), then one `Vec<Option<String>>` per column
 //! that the driver encodes again, cost the worker's committer 4.6-5.6 µs
-//! per decision against 1.55-1.67 µs (4,096 stream decisions, release
-//! build, measured side by side when the change was made).
+//! per decision against 1.55-1.67 µs (light stream decisions, in a
+//! side-by-side test that was not kept). Each thread keeps its last
+//! group's buffers for the next (`SPARE_COLUMNS`).
+//! `cargo bench -p vigie-decisions --bench decisions -- encode` measures
+//! the path as it is: 4,096 decisions with reasons, a rule and a
+//! challenger, 9.0 ms (2.2 µs each), against 24.4 ms with buffers
+//! allocated afresh per group.
 //!
 //! The statements' text does not depend on the number of rows, so each is
 //! prepared once per session (a `VALUES` list of N rows was one statement
@@ -53,6 +59,7 @@
 //! trip waits for both processes to be scheduled: BEGIN, one INSERT per
 //! 256 rows, one upsert per position and COMMIT were the worker's bound.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
@@ -159,16 +166,53 @@ fn room_per_value(element: Element) -> usize {
 /// Room per row for the record's JSON (most are 0.8-1 KB).
 const ROOM_PER_RECORD: usize = 4 + 1024;
 
+thread_local! {
+    /// The column buffers of this thread's last group, emptied, for its
+    /// next one (a committer thread writes one group after another).
+    /// Allocated afresh, a group's megabytes went back to the system after
+    /// each group and were faulted in again: two thirds of the encoding's
+    /// time in `encode/group_4096_stream_decisions` (the decisions bench).
+    static SPARE_COLUMNS: RefCell<Option<[PgArray; DECISION_PARAMS]>> =
+        const { RefCell::new(None) };
+}
+
 impl DecisionColumns {
-    /// Empty columns with room for `rows` typical rows.
+    /// Empty columns with room for `rows` typical rows (this thread's
+    /// previous buffers when it has some).
     pub(super) fn with_rows(rows: usize) -> Self {
-        let mut columns =
-            DECISION_TYPES.map(|e| PgArray::with_capacity(e, rows * room_per_value(e)));
-        columns[DECISION_PARAMS - 1] =
-            PgArray::with_capacity(Element::Text, rows * ROOM_PER_RECORD);
+        let mut columns = SPARE_COLUMNS
+            .take()
+            .unwrap_or_else(|| DECISION_TYPES.map(|e| PgArray::with_capacity(e, 0)));
+        for (index, column) in columns.iter_mut().enumerate() {
+            let room = if index == DECISION_PARAMS - 1 {
+                ROOM_PER_RECORD
+            } else {
+                room_per_value(DECISION_TYPES[index])
+            };
+            column.reserve(rows * room);
+        }
         Self {
             columns,
             trans_nums: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Keeps the decision columns of a sent group (the first
+    /// [`DECISION_PARAMS`] of `params`) for this thread's next group.
+    fn recycle(params: Vec<Param>) {
+        let columns: Vec<PgArray> = params
+            .into_iter()
+            .take(DECISION_PARAMS)
+            .filter_map(|param| match param {
+                Param::Array(mut column) => {
+                    column.clear();
+                    Some(column)
+                }
+                _ => None,
+            })
+            .collect();
+        if let Ok(columns) = columns.try_into() {
+            SPARE_COLUMNS.set(Some(columns));
         }
     }
 
@@ -184,6 +228,26 @@ impl DecisionColumns {
         self.trans_nums.push(logged.record.trans_num);
         Ok(())
     }
+}
+
+/// The bytes the group write sends for `decisions`' columns (see
+/// [`crate::encode_group_for_bench`]).
+pub(crate) fn encoded_group_len(decisions: &[LoggedDecision]) -> Result<usize> {
+    let mut columns = DecisionColumns::with_rows(decisions.len());
+    for decision in decisions {
+        columns.push(decision, UnixMillis(0))?;
+    }
+    let mut out = bytes::BytesMut::new();
+    for (column, element) in columns.columns.iter().zip(DECISION_TYPES) {
+        postgres::types::ToSql::to_sql_checked(column, &element.array(), &mut out).map_err(
+            |e| DecisionError::Database {
+                backend: "postgres",
+                message: format!("encoding a decision column: {e}"),
+            },
+        )?;
+    }
+    DecisionColumns::recycle(columns.columns.into_iter().map(Param::Array).collect());
+    Ok(out.len())
 }
 
 /// Writes a row's values into the next columns, one each.
@@ -275,11 +339,19 @@ pub(super) fn write_group(
         times.push_int(*at);
     }
     params.extend([consumers, partitions, sequences, times].map(Param::Array));
-    if c.execute_unless_duplicate(GroupSql::Plain.text(), &params)? {
+    let inserted = execute_group(c, &params, &trans_nums);
+    DecisionColumns::recycle(params);
+    inserted
+}
+
+/// Runs the plain statement, then the careful one if a `trans_num` was
+/// logged before; whether each of `trans_nums` was inserted.
+fn execute_group(c: &mut Conn, params: &[Param], trans_nums: &[TransNum]) -> Result<Vec<bool>> {
+    if c.execute_unless_duplicate(GroupSql::Plain.text(), params)? {
         return Ok(vec![true; trans_nums.len()]);
     }
     let mut refused = HashSet::new();
-    for row in c.query(GroupSql::Careful.text(), &params)? {
+    for row in c.query(GroupSql::Careful.text(), params)? {
         refused.insert(trans_num(&row.text(0)?)?);
     }
     // A trans_num twice in the group is inserted for its first row.

@@ -47,7 +47,8 @@ impl Element {
         }
     }
 
-    fn array(self) -> Type {
+    /// The array type of this element.
+    pub(crate) fn array(self) -> Type {
         match self {
             Self::Int8 => Type::INT8_ARRAY,
             Self::Float8 => Type::FLOAT8_ARRAY,
@@ -65,6 +66,18 @@ impl PgArray {
             has_null: false,
             body: Vec::with_capacity(bytes),
         }
+    }
+
+    /// Makes room for `bytes` more bytes of elements.
+    pub(crate) fn reserve(&mut self, bytes: usize) {
+        self.body.reserve(bytes);
+    }
+
+    /// Empties the array, keeping its buffer for the next one.
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+        self.has_null = false;
+        self.body.clear();
     }
 
     /// Appends `value` with `push`, or a NULL when there is none.
@@ -206,6 +219,21 @@ mod tests {
             array.push_real(value);
         }
         assert_eq!(ours(&array), driver(&reals.to_vec(), &Type::FLOAT8_ARRAY));
+    }
+
+    #[test]
+    fn a_cleared_array_is_a_new_one_that_keeps_its_buffer() {
+        let mut array = PgArray::with_capacity(Element::Text, 0);
+        array.push_text("first group");
+        array.push_null();
+        let capacity = array.body.capacity();
+        array.clear();
+        array.push_text("second");
+        assert_eq!(
+            ours(&array),
+            driver(&vec![Some("second")], &Type::TEXT_ARRAY)
+        );
+        assert_eq!(array.body.capacity(), capacity);
     }
 
     #[test]
