@@ -1,8 +1,8 @@
 //! Rebuilding the card states after Redis lost them (a flush, a restart
 //! without persistence, eviction), from the transaction stream itself.
 //!
-//! For each partition, the durable consumer's acknowledgement floor is the
-//! last stream sequence at or below which every message was decided and
+//! For each partition (its own stream), the durable consumer's
+//! acknowledgement floor is the last stream sequence at or below which every message was decided and
 //! applied to its card. Replaying the partition's messages up to that floor,
 //! in stream order, through `CardState::update` gives exactly the states a
 //! worker that never lost them would hold (the same transactions, per card
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
 use futures_util::StreamExt;
 use vigie_features::CardState;
-use vigie_stream::nats::{acknowledged_floor, decode_tx};
+use vigie_stream::nats::{acknowledged_floor, decode_tx, partition_stream};
 use vigie_stream::{StreamError, WarmReport};
 use vigie_types::CardMap;
 
@@ -34,14 +34,10 @@ const REPLAY_BATCH: usize = 2_000;
 pub(crate) async fn rebuild(shared: &Shared) -> Result<WarmReport> {
     let started = Instant::now();
     let topology = &shared.config.topology;
-    let stream = shared
-        .js
-        .get_stream(&topology.tx_stream)
-        .await
-        .map_err(|e| nats(format!("looking up stream {}", topology.tx_stream), e))?;
     let mut states: CardMap<CardState> = CardMap::default();
     let mut replayed = 0u64;
     for partition in 0..topology.partitions {
+        let stream = partition_stream(&shared.js, topology, partition).await?;
         let name = shared.config.consumer.durable_name(partition);
         let floor = acknowledged_floor(&stream, &name).await?.unwrap_or(0);
         if floor == 0 {
@@ -49,7 +45,6 @@ pub(crate) async fn rebuild(shared: &Shared) -> Result<WarmReport> {
         }
         let consumer = stream
             .create_consumer(pull::Config {
-                filter_subject: topology.tx_subject(partition),
                 deliver_policy: DeliverPolicy::All,
                 ack_policy: AckPolicy::None,
                 inactive_threshold: Duration::from_secs(60),

@@ -193,12 +193,11 @@ fn run_publish(cli: &Cli, args: &PublishArgs) -> Result<()> {
 fn print_human(o: &Output, topology: &Topology) {
     let r = &o.report;
     println!(
-        "{}: {} published, {} duplicates (already in {}), {} refused by validation, \
+        "{}: {} published, {} duplicates (already stored), {} refused by validation, \
          in {:.2} s ({:.0} msg/s{})",
         r.input.display(),
         thousands(r.counts.published),
         thousands(r.counts.duplicates),
-        topology.tx_stream,
         thousands(r.rejected),
         r.seconds,
         r.messages_per_sec,
@@ -207,14 +206,12 @@ fn print_human(o: &Output, topology: &Topology) {
             .unwrap_or_default(),
     );
     println!(
-        "subjects {}.tx.0..{} ({} partitions); streams created: {}",
+        "subjects {}.tx.0..{} ({} partitions, streams {}_0..{}); streams created now: {}",
         topology.prefix,
         topology.partitions.saturating_sub(1),
         topology.partitions,
-        if o.streams.created.is_empty() {
-            "none".to_string()
-        } else {
-            o.streams.created.join(", ")
-        }
+        topology.tx_stream_stem,
+        topology.partitions.saturating_sub(1),
+        o.streams.created.len()
     );
 }

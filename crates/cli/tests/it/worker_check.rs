@@ -93,9 +93,9 @@ impl Run {
     /// Unacknowledged or undelivered messages over every partition consumer.
     pub fn pending(&self) -> u64 {
         self.with_jetstream(|js, topology| async move {
-            let stream = js.get_stream(&topology.tx_stream).await.unwrap();
             let mut pending = 0;
             for p in 0..self.partitions {
+                let stream = js.get_stream(topology.tx_stream(p)).await.unwrap();
                 let name = format!("{}-p{p}", self.group);
                 let info = stream.consumer_info(&name).await.unwrap();
                 pending += info.num_pending + info.num_ack_pending as u64;

@@ -359,11 +359,7 @@ impl Run {
                 };
                 let js = async_nats::jetstream::new(client);
                 let topology = vigie_stream::nats::Topology::new(&prefix, partitions).unwrap();
-                for stream in [
-                    &topology.tx_stream,
-                    &topology.decisions_stream,
-                    &topology.dlq_stream,
-                ] {
+                for stream in topology.stream_names() {
                     let _ = js.delete_stream(stream).await;
                 }
             });

@@ -3,8 +3,8 @@
 //! messages, decoding into [`Delivery`]s, and the dead-letter path.
 //!
 //! How workers share partitions (docs/streaming.md): each partition has one
-//! durable consumer, `<durable_prefix>-p<partition>`, filtered on its
-//! subject; a worker consumes a partition only while it holds that
+//! durable consumer, `<durable_prefix>-p<partition>`, on the partition's own
+//! stream (no subject filter to apply); a worker consumes a partition only while it holds that
 //! partition's lease ([`crate::PartitionLeases`]), processes its messages in
 //! order and acknowledges each after its decision is committed. When a
 //! worker dies, its unacknowledged messages are redelivered after `ack_wait`
@@ -55,31 +55,19 @@ impl ConsumerSettings {
     }
 }
 
-/// Creates, or binds to, the durable pull consumer of `partition`. An
-/// existing consumer of that name must filter on the partition's subject.
+/// Creates, or binds to, the durable pull consumer of `partition` on the
+/// partition's stream. An existing consumer of that name must read the whole
+/// stream (no filter, or the partition's own subject).
 pub async fn partition_consumer(
     js: &jetstream::Context,
     topology: &Topology,
     partition: u16,
     settings: &ConsumerSettings,
 ) -> Result<PullConsumer> {
-    if partition >= topology.partitions {
-        return Err(StreamError::Config {
-            reason: format!(
-                "partition {partition} does not exist (the topology has {})",
-                topology.partitions
-            ),
-        });
-    }
-    let stream = js
-        .get_stream(&topology.tx_stream)
-        .await
-        .map_err(|e| StreamError::nats(format!("looking up stream {}", topology.tx_stream), e))?;
+    let stream = partition_stream(js, topology, partition).await?;
     let name = settings.durable_name(partition);
-    let subject = topology.tx_subject(partition);
     let config = pull::Config {
         durable_name: Some(name.clone()),
-        filter_subject: subject.clone(),
         deliver_policy: DeliverPolicy::All,
         ack_policy: AckPolicy::Explicit,
         ack_wait: settings.ack_wait,
@@ -95,16 +83,37 @@ pub async fn partition_consumer(
         .info()
         .await
         .map_err(|e| StreamError::nats(format!("reading consumer {name}"), e))?;
-    if info.config.filter_subject != subject {
+    let filter = &info.config.filter_subject;
+    let subject = topology.tx_subject(partition);
+    if !filter.is_empty() && *filter != subject {
         return Err(StreamError::StreamMismatch {
-            stream: topology.tx_stream.clone(),
+            stream: topology.tx_stream(partition),
             reason: format!(
-                "consumer {name} filters on '{}', expected '{subject}'",
-                info.config.filter_subject
+                "consumer {name} filters on '{filter}', expected the whole stream ('{subject}')"
             ),
         });
     }
     Ok(consumer)
+}
+
+/// The stream of `partition`'s transactions.
+pub async fn partition_stream(
+    js: &jetstream::Context,
+    topology: &Topology,
+    partition: u16,
+) -> Result<jetstream::stream::Stream> {
+    if partition >= topology.partitions {
+        return Err(StreamError::Config {
+            reason: format!(
+                "partition {partition} does not exist (the topology has {})",
+                topology.partitions
+            ),
+        });
+    }
+    let name = topology.tx_stream(partition);
+    js.get_stream(&name)
+        .await
+        .map_err(|e| StreamError::nats(format!("looking up stream {name}"), e))
 }
 
 /// Replaces the durable consumer of `partition` by one that starts right
@@ -129,10 +138,7 @@ pub async fn restart_partition_consumer(
     partition: u16,
     settings: &ConsumerSettings,
 ) -> Result<(PullConsumer, u64)> {
-    let stream = js
-        .get_stream(&topology.tx_stream)
-        .await
-        .map_err(|e| StreamError::nats(format!("looking up stream {}", topology.tx_stream), e))?;
+    let stream = partition_stream(js, topology, partition).await?;
     let name = settings.durable_name(partition);
     let floor = acknowledged_floor(&stream, &name).await?;
     if floor.is_some() {
@@ -151,7 +157,6 @@ pub async fn restart_partition_consumer(
     };
     let config = pull::Config {
         durable_name: Some(name.clone()),
-        filter_subject: topology.tx_subject(partition),
         deliver_policy,
         ack_policy: AckPolicy::All,
         ack_wait: settings.ack_wait,
@@ -307,7 +312,7 @@ pub async fn copy_to_dead_letters(
             info.stream_sequence,
             info.delivered,
         ),
-        Err(_) => (topology.tx_stream.clone(), 0, 0),
+        Err(_) => (topology.tx_stream_stem.clone(), 0, 0),
     };
     let mut headers = async_nats::HeaderMap::new();
     headers.insert("Nats-Msg-Id", format!("dlq.{stream}.{sequence}").as_str());

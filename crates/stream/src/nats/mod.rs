@@ -14,7 +14,8 @@ mod topology;
 
 pub use consume::{
     ConsumerSettings, Delivery, acknowledged_floor, copy_to_dead_letters, dead_letter,
-    dead_letter_bad, fetch_batch, headers, partition_consumer, restart_partition_consumer,
+    dead_letter_bad, fetch_batch, headers, partition_consumer, partition_stream,
+    restart_partition_consumer,
 };
 pub use decision_frame::{
     BatchOrigin, DECISION_COUNT_HEADER, DECISIONS_CONTENT_TYPE, DecisionFrame, MAX_FRAME_BYTES,

@@ -1,4 +1,5 @@
-//! Connecting, creating (or checking) the three streams, and what can be
+//! Connecting, creating (or checking) the streams (one per partition for
+//! transactions, one for decisions, one for dead letters), and what can be
 //! known about their durability.
 //!
 //! Production settings (docs/streaming.md): file storage, 3 replicas on a
@@ -106,37 +107,43 @@ pub struct StreamsReport {
     pub warnings: Vec<String>,
 }
 
-/// Creates the transactions, decisions and dead-letter streams when
-/// missing; checks existing ones (subjects must match; weaker durability
-/// settings are warnings).
+/// Creates the partitions' transaction streams and the decisions and
+/// dead-letter streams when missing; checks existing ones (subjects must
+/// match; weaker durability settings are warnings). A single transactions
+/// stream of an earlier version (`<tx_stream_stem>` capturing
+/// `<prefix>.tx.>`) is refused with what to do: its subjects overlap the
+/// partitions' streams.
 pub async fn ensure_streams(
     js: &jetstream::Context,
     topology: &Topology,
     settings: &StreamSettings,
 ) -> Result<StreamsReport> {
     topology.validate()?;
-    let wanted = [
+    refuse_single_tx_stream(js, topology).await?;
+    let partitions = (0..topology.partitions).map(|p| {
         (
-            &topology.tx_stream,
-            topology.tx_wildcard(),
+            topology.tx_stream(p),
+            topology.tx_subject(p),
             settings.tx_max_age,
-        ),
+        )
+    });
+    let wanted = partitions.chain([
         (
-            &topology.decisions_stream,
+            topology.decisions_stream.clone(),
             topology.decisions_wildcard(),
             settings.decisions_max_age,
         ),
         (
-            &topology.dlq_stream,
+            topology.dlq_stream.clone(),
             topology.dlq_wildcard(),
             settings.dlq_max_age,
         ),
-    ];
+    ]);
     let mut report = StreamsReport::default();
     let mut below_r3 = Vec::new();
     for (name, subjects, max_age) in wanted {
-        let config = stream_config(name, subjects, max_age, settings);
-        let replicas = match js.get_stream(name).await {
+        let config = stream_config(&name, subjects, max_age, settings);
+        let replicas = match js.get_stream(&name).await {
             Ok(existing) => {
                 let found = &existing.cached_info().config;
                 check_existing(found, &config, &mut report)?;
@@ -153,17 +160,77 @@ pub async fn ensure_streams(
             Err(e) => return Err(StreamError::nats(format!("looking up stream {name}"), e)),
         };
         if replicas < 3 {
-            below_r3.push(format!("{name} (R{replicas})"));
+            below_r3.push((name, replicas));
         }
     }
     if !below_r3.is_empty() {
         report.warnings.push(format!(
             "streams with fewer than 3 replicas: {}; losing that server's disk loses \
              messages: use 3 replicas on a 3-node cluster in production",
-            below_r3.join(", ")
+            describe_below_r3(topology, &below_r3)
         ));
     }
     Ok(report)
+}
+
+/// Refuses to set up beside a single transactions stream of an earlier
+/// version, which captures every partition's subject: NATS would refuse the
+/// partitions' streams as overlapping it, and its unread messages would be
+/// stranded.
+async fn refuse_single_tx_stream(js: &jetstream::Context, topology: &Topology) -> Result<()> {
+    let name = &topology.tx_stream_stem;
+    match js.get_stream(name).await {
+        Ok(existing) => {
+            let subjects = &existing.cached_info().config.subjects;
+            if subjects.contains(&topology.tx_wildcard()) {
+                return Err(StreamError::StreamMismatch {
+                    stream: name.clone(),
+                    reason: format!(
+                        "it is the single transactions stream of an earlier version, capturing \
+                         {subjects:?}; transactions now have one stream per partition \
+                         ({name}_0 ..). Let the workers drain it, then delete it (`nats \
+                         stream rm {name}`), or use a new subject prefix"
+                    ),
+                });
+            }
+            Ok(())
+        }
+        Err(e) if is_not_found(e.kind()) => Ok(()),
+        Err(e) => Err(StreamError::nats(format!("looking up stream {name}"), e)),
+    }
+}
+
+/// The streams below 3 replicas, the partitions' streams of one replica
+/// count shown as one range (`VIGIE_TX_0..15 (R1)`).
+fn describe_below_r3(topology: &Topology, streams: &[(String, usize)]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut tx_by_replicas: Vec<(usize, u16)> = Vec::new();
+    for (name, replicas) in streams {
+        let partition = name
+            .strip_prefix(topology.tx_stream_stem.as_str())
+            .and_then(|rest| rest.strip_prefix('_'))
+            .and_then(|p| p.parse::<u16>().ok())
+            .filter(|p| topology.tx_stream(*p) == *name);
+        match partition {
+            Some(_) => match tx_by_replicas.iter_mut().find(|(r, _)| r == replicas) {
+                Some((_, count)) => *count += 1,
+                None => tx_by_replicas.push((*replicas, 1)),
+            },
+            None => parts.push(format!("{name} (R{replicas})")),
+        }
+    }
+    let tx = tx_by_replicas.into_iter().map(|(replicas, count)| {
+        if count == topology.partitions {
+            format!(
+                "{}_0..{} (R{replicas})",
+                topology.tx_stream_stem,
+                topology.partitions - 1
+            )
+        } else {
+            format!("{count} of {}_<p> (R{replicas})", topology.tx_stream_stem)
+        }
+    });
+    tx.chain(parts).collect::<Vec<_>>().join(", ")
 }
 
 fn is_not_found(kind: GetStreamErrorKind) -> bool {
@@ -342,5 +409,25 @@ mod tests {
         assert_eq!(c.num_replicas, 3);
         assert_eq!(c.duplicate_window, Duration::from_secs(120));
         assert_eq!(c.subjects, vec!["vigie.tx.>".to_string()]);
+    }
+
+    #[test]
+    fn streams_below_three_replicas_are_listed_with_partitions_as_a_range() {
+        let t = Topology::default();
+        let mut streams: Vec<(String, usize)> = (0..16).map(|p| (t.tx_stream(p), 1)).collect();
+        streams.push((t.decisions_stream.clone(), 1));
+        assert_eq!(
+            describe_below_r3(&t, &streams),
+            "VIGIE_TX_0..15 (R1), VIGIE_DECISIONS (R1)"
+        );
+        let some = vec![
+            (t.tx_stream(2), 2),
+            (t.tx_stream(9), 2),
+            ("OTHER_TX_1".into(), 1),
+        ];
+        assert_eq!(
+            describe_below_r3(&t, &some),
+            "2 of VIGIE_TX_<p> (R2), OTHER_TX_1 (R1)"
+        );
     }
 }

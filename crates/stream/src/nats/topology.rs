@@ -4,6 +4,13 @@
 //! `<prefix>.decisions.<partition>` decisions, `<prefix>.dlq.tx` messages
 //! that could not be processed. A card's partition is a pure function of its
 //! token, so all of a card's transactions travel, in order, on one subject.
+//!
+//! Each partition's subject has a stream of its own (`VIGIE_TX_<p>`), so a
+//! partition's consumer reads its stream from one message to the next
+//! instead of filtering its subject out of every partition's interleaved
+//! messages (docs/streaming.md, "Streams"). A transaction's `Nats-Msg-Id`
+//! de-duplication holds per stream, and a transaction always maps to the
+//! same partition, hence the same stream.
 
 use vigie_types::CardToken;
 
@@ -22,15 +29,17 @@ pub fn partition_of(card: &CardToken, partitions: u16) -> u16 {
 }
 
 /// Where Vigie's messages go: the subject prefix, the number of partitions
-/// and the names of the three streams.
+/// and the names of the streams (one per partition for transactions, one for
+/// decisions, one for dead letters).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Topology {
     /// First subject token (`vigie`).
     pub prefix: String,
     /// Number of transaction partitions (1 ..= 1024).
     pub partitions: u16,
-    /// The transactions stream (`VIGIE_TX`).
-    pub tx_stream: String,
+    /// The transactions streams' common stem (`VIGIE_TX`): partition `p`'s
+    /// stream is `<tx_stream_stem>_<p>` ([`Topology::tx_stream`]).
+    pub tx_stream_stem: String,
     /// The decisions stream (`VIGIE_DECISIONS`).
     pub decisions_stream: String,
     /// The dead-letter stream (`VIGIE_DLQ`).
@@ -41,13 +50,13 @@ pub struct Topology {
 pub const MAX_PARTITIONS: u16 = 1024;
 
 impl Default for Topology {
-    /// Prefix `vigie`, 16 partitions, streams `VIGIE_TX`, `VIGIE_DECISIONS`,
-    /// `VIGIE_DLQ`.
+    /// Prefix `vigie`, 16 partitions, streams `VIGIE_TX_0` ..
+    /// `VIGIE_TX_15`, `VIGIE_DECISIONS`, `VIGIE_DLQ`.
     fn default() -> Self {
         Self {
             prefix: "vigie".into(),
             partitions: 16,
-            tx_stream: "VIGIE_TX".into(),
+            tx_stream_stem: "VIGIE_TX".into(),
             decisions_stream: "VIGIE_DECISIONS".into(),
             dlq_stream: "VIGIE_DLQ".into(),
         }
@@ -62,13 +71,13 @@ fn is_token(s: &str) -> bool {
 
 impl Topology {
     /// The topology of `prefix` with `partitions`, its streams named after
-    /// the prefix: `vigie` gives `VIGIE_TX`, `VIGIE_DECISIONS`, `VIGIE_DLQ`;
-    /// `acme.fraud-v2` gives `ACME_FRAUD_V2_TX`, ...
+    /// the prefix: `vigie` gives `VIGIE_TX_<p>`, `VIGIE_DECISIONS`,
+    /// `VIGIE_DLQ`; `acme.fraud-v2` gives `ACME_FRAUD_V2_TX_<p>`, ...
     pub fn new(prefix: impl Into<String>, partitions: u16) -> Result<Self> {
         let prefix = prefix.into();
         let stem = prefix.replace(['.', '-'], "_").to_uppercase();
         let topology = Self {
-            tx_stream: format!("{stem}_TX"),
+            tx_stream_stem: format!("{stem}_TX"),
             decisions_stream: format!("{stem}_DECISIONS"),
             dlq_stream: format!("{stem}_DLQ"),
             prefix,
@@ -95,7 +104,11 @@ impl Topology {
                 self.partitions
             ));
         }
-        for name in [&self.tx_stream, &self.decisions_stream, &self.dlq_stream] {
+        for name in [
+            &self.tx_stream_stem,
+            &self.decisions_stream,
+            &self.dlq_stream,
+        ] {
             if !is_token(name) {
                 problems.push(format!(
                     "stream name '{name}' must be letters, digits, _ or -"
@@ -116,12 +129,28 @@ impl Topology {
         partition_of(card, self.partitions)
     }
 
+    /// `<tx_stream_stem>_<partition>`: the stream of the partition's
+    /// transactions, capturing [`Topology::tx_subject`] alone.
+    pub fn tx_stream(&self, partition: u16) -> String {
+        format!("{}_{partition}", self.tx_stream_stem)
+    }
+
+    /// Every stream of the topology: the partitions' transaction streams,
+    /// in partition order, then the decisions and dead-letter streams.
+    pub fn stream_names(&self) -> Vec<String> {
+        (0..self.partitions)
+            .map(|p| self.tx_stream(p))
+            .chain([self.decisions_stream.clone(), self.dlq_stream.clone()])
+            .collect()
+    }
+
     /// `<prefix>.tx.<partition>`.
     pub fn tx_subject(&self, partition: u16) -> String {
         format!("{}.tx.{partition}", self.prefix)
     }
 
-    /// `<prefix>.tx.>`: every transaction subject.
+    /// `<prefix>.tx.>`: every transaction subject (what the single
+    /// transactions stream of earlier versions captured).
     pub fn tx_wildcard(&self) -> String {
         format!("{}.tx.>", self.prefix)
     }
@@ -183,7 +212,12 @@ mod tests {
         assert_eq!(t.tx_wildcard(), "acme.vigie.tx.>");
         assert_eq!(t.decision_subject(15), "acme.vigie.decisions.15");
         assert_eq!(t.dlq_subject(), "acme.vigie.dlq.tx");
-        assert_eq!(t.tx_stream, "ACME_VIGIE_TX");
+        assert_eq!(t.tx_stream(3), "ACME_VIGIE_TX_3");
+        let names = t.stream_names();
+        assert_eq!(names.len(), 18);
+        assert_eq!(names[0], "ACME_VIGIE_TX_0");
+        assert_eq!(names[15], "ACME_VIGIE_TX_15");
+        assert_eq!(names[16..], ["ACME_VIGIE_DECISIONS", "ACME_VIGIE_DLQ"]);
         assert_eq!(t.dlq_stream, "ACME_VIGIE_DLQ");
         assert_eq!(Topology::new("vigie", 16).unwrap(), Topology::default());
         assert_eq!(t.partition_of_subject("acme.vigie.tx.3"), Some(3));
@@ -202,7 +236,7 @@ mod tests {
         let t = Topology {
             prefix: "bad.*".into(),
             partitions: 0,
-            tx_stream: "A.B".into(),
+            tx_stream_stem: "A.B".into(),
             ..Topology::default()
         };
         let reason = t.validate().unwrap_err().to_string();

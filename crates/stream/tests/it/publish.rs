@@ -7,7 +7,7 @@ use std::path::Path;
 use vigie_ingest::{IngestOutputs, ReadOptions, ingest_file, read_file};
 use vigie_stream::nats::{
     FileSource, PublishOptions, StreamSettings, Topology, decode_tx, ensure_streams, publish_file,
-    sync_policy,
+    stream_config, sync_policy,
 };
 use vigie_types::{Transaction, redact_card_numbers};
 
@@ -118,9 +118,7 @@ fn a_file_published_twice_is_stored_once() {
             .unwrap();
         assert_eq!((third.counts.published, third.counts.duplicates), (0, rows));
 
-        let stream = nats.js.get_stream(&nats.topology.tx_stream).await.unwrap();
-        let info = stream.get_info().await.unwrap();
-        assert_eq!(info.state.messages, rows);
+        assert_eq!(nats.tx_messages().await, rows);
     });
 }
 
@@ -153,50 +151,69 @@ fn stored_messages_keep_file_order_per_card_and_carry_no_card_number() {
         .await
         .unwrap();
         assert_eq!(report.counts.published, expected.len() as u64);
-        let stream = nats.js.get_stream(&nats.topology.tx_stream).await.unwrap();
-        let mut stored = Vec::new();
+        let topology = &nats.topology;
         let mut subjects: HashMap<String, String> = HashMap::new();
-        for seq in 1..=expected.len() as u64 {
-            let message = stream.get_raw_message(seq).await.unwrap();
-            let text = std::str::from_utf8(&message.payload).unwrap();
-            for number in numbers {
+        let mut stored_count = 0;
+        for partition in 0..topology.partitions {
+            let stream = nats
+                .js
+                .get_stream(topology.tx_stream(partition))
+                .await
+                .unwrap();
+            let count = stream.get_info().await.unwrap().state.messages;
+            let mut stored = Vec::new();
+            for seq in 1..=count {
+                let message = stream.get_raw_message(seq).await.unwrap();
+                let text = std::str::from_utf8(&message.payload).unwrap();
+                for number in numbers {
+                    assert!(
+                        !text.contains(number.as_str()),
+                        "a card number in message {seq}"
+                    );
+                }
                 assert!(
-                    !text.contains(number.as_str()),
-                    "a card number in message {seq}"
+                    matches!(
+                        redact_card_numbers(text, |_| String::new()),
+                        Cow::Borrowed(_)
+                    ),
+                    "a card-number-like digit run in message {seq}: {text}"
                 );
+                let txn = decode_tx(&message.payload).unwrap();
+                let id = message.headers.get("Nats-Msg-Id").unwrap().as_str();
+                assert_eq!(id, txn.trans_num.to_string());
+                let subject = message.subject.to_string();
+                assert_eq!(topology.partition_of(&txn.card), partition);
+                assert_eq!(subject, topology.tx_subject(partition));
+                let previous = subjects.insert(txn.card.to_string(), subject.clone());
+                assert!(
+                    previous.is_none_or(|p| p == subject),
+                    "a card on two subjects"
+                );
+                stored.push(txn);
             }
-            assert!(
-                matches!(
-                    redact_card_numbers(text, |_| String::new()),
-                    Cow::Borrowed(_)
-                ),
-                "a card-number-like digit run in message {seq}: {text}"
-            );
-            let txn = decode_tx(&message.payload).unwrap();
-            let id = message.headers.get("Nats-Msg-Id").unwrap().as_str();
-            assert_eq!(id, txn.trans_num.to_string());
-            let subject = message.subject.to_string();
-            assert_eq!(
-                subject,
-                nats.topology
-                    .tx_subject(nats.topology.partition_of(&txn.card))
-            );
-            let previous = subjects.insert(txn.card.to_string(), subject.clone());
-            assert!(
-                previous.is_none_or(|p| p == subject),
-                "a card on two subjects"
-            );
-            stored.push(txn);
+            // A partition's stream order is file order, so each card's
+            // transactions are in file order on their subject; and each
+            // message decodes to exactly the transaction read from the file.
+            let of_partition: Vec<&Transaction> = expected
+                .iter()
+                .filter(|t| topology.partition_of(&t.card) == partition)
+                .collect();
+            assert_eq!(stored.iter().collect::<Vec<_>>(), of_partition);
+            stored_count += stored.len();
         }
-        // Stream order is file order, so each card's transactions are in
-        // file order on their subject; and each message decodes to exactly
-        // the transaction read from the file.
-        assert_eq!(&stored, expected);
+        assert_eq!(stored_count, expected.len());
         let mut per_card: BTreeMap<String, Vec<&Transaction>> = BTreeMap::new();
-        for t in &stored {
+        for t in expected {
             per_card.entry(t.card.to_string()).or_default().push(t);
         }
         assert!(per_card.values().any(|v| v.len() > 10));
+        assert!(
+            subjects
+                .values()
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+                > 1
+        );
     });
 }
 
@@ -211,7 +228,8 @@ fn streams_are_created_once_and_checked() {
             .await
             .unwrap();
         assert!(again.created.is_empty());
-        assert_eq!(again.existing.len(), 3);
+        assert_eq!(again.existing, nats.topology.stream_names());
+        assert_eq!(again.existing.len(), 4);
         assert!(again.warnings.iter().any(|w| w.contains("replica")));
         // The same stream name under another prefix is refused.
         let other = Topology {
@@ -222,6 +240,27 @@ fn streams_are_created_once_and_checked() {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("captures subjects"), "{err}");
+        // A single transactions stream of an earlier version is refused,
+        // with what to do.
+        let legacy = Topology {
+            prefix: unique("legacy"),
+            tx_stream_stem: format!("{}_LEGACY", nats.topology.tx_stream_stem),
+            ..nats.topology.clone()
+        };
+        let config = stream_config(
+            &legacy.tx_stream_stem,
+            legacy.tx_wildcard(),
+            std::time::Duration::from_secs(3_600),
+            &StreamSettings::default(),
+        );
+        nats.js.create_stream(config).await.unwrap();
+        let refused = ensure_streams(&nats.js, &legacy, &StreamSettings::default()).await;
+        nats.js.delete_stream(&legacy.tx_stream_stem).await.unwrap();
+        let err = refused.unwrap_err().to_string();
+        assert!(
+            err.contains("earlier version") && err.contains("nats stream rm"),
+            "{err}"
+        );
         // An ordinary connection cannot see the server's sync settings.
         let policy = sync_policy(&nats.client).await;
         assert!(policy.warning().unwrap().contains("sync_interval: always"));
@@ -269,10 +308,12 @@ fn a_message_no_stream_stores_fails_after_its_attempts() {
         return;
     };
     with_nats(&url, 2, |nats| async move {
-        nats.js
-            .delete_stream(&nats.topology.tx_stream)
-            .await
-            .unwrap();
+        for partition in 0..nats.topology.partitions {
+            nats.js
+                .delete_stream(nats.topology.tx_stream(partition))
+                .await
+                .unwrap();
+        }
         // Nobody listens on the subject: the server answers "no responders".
         let error = publish_one_unstored(&nats).await;
         assert!(error.to_string().contains("no responders"), "{error}");

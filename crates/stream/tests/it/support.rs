@@ -120,6 +120,20 @@ impl Nats {
         vigie_stream::nats::Publisher::new(self.client.clone(), self.topology.clone(), options)
             .await
     }
+
+    /// Transactions stored over all the partitions' streams.
+    pub async fn tx_messages(&self) -> u64 {
+        let mut total = 0;
+        for partition in 0..self.topology.partitions {
+            let mut stream = self
+                .js
+                .get_stream(self.topology.tx_stream(partition))
+                .await
+                .unwrap();
+            total += stream.info().await.unwrap().state.messages;
+        }
+        total
+    }
 }
 
 /// Runs `body` against NATS on a fresh runtime, with the topology's
@@ -144,7 +158,7 @@ where
         let topology = Topology {
             prefix: format!("vigie-test.{id}"),
             partitions,
-            tx_stream: format!("VT_{upper}_TX"),
+            tx_stream_stem: format!("VT_{upper}_TX"),
             decisions_stream: format!("VT_{upper}_DECISIONS"),
             dlq_stream: format!("VT_{upper}_DLQ"),
         };
@@ -158,11 +172,7 @@ where
         }))
         .catch_unwind()
         .await;
-        for name in [
-            &topology.tx_stream,
-            &topology.decisions_stream,
-            &topology.dlq_stream,
-        ] {
+        for name in topology.stream_names() {
             let _ = js.delete_stream(name).await;
         }
         if let Err(panic) = outcome {
