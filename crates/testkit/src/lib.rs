@@ -10,6 +10,8 @@
 
 use std::path::PathBuf;
 
+pub mod tls;
+
 use proptest::prelude::*;
 use vigie_types::{
     Amount, CardNumber, CardToken, Category, Date, Gender, GeoPoint, Label, LabeledTransaction,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use vigie_stream::RedisConfig;
-use vigie_stream::nats::{ConsumerSettings, StreamSettings, Topology};
+use vigie_stream::nats::{ConsumerSettings, NatsTls, StreamSettings, Topology};
 
 use crate::error::{Result, WorkerError};
 
@@ -12,6 +12,8 @@ use crate::error::{Result, WorkerError};
 pub struct WorkerConfig {
     /// The NATS server (`nats://host:port`; never logged).
     pub nats_url: String,
+    /// TLS beyond what the URL says: a private CA, a client certificate.
+    pub nats_tls: NatsTls,
     /// Redis for card states and leases (key prefix included).
     pub redis: RedisConfig,
     /// Subjects, partitions and stream names.
@@ -43,6 +45,7 @@ impl WorkerConfig {
     pub fn new(nats_url: impl Into<String>, redis: RedisConfig, topology: Topology) -> Self {
         Self {
             nats_url: nats_url.into(),
+            nats_tls: NatsTls::default(),
             redis,
             topology,
             streams: StreamSettings::default(),

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use vigie_decisions::DecisionLog;
 use vigie_engine::Engine;
-use vigie_stream::nats::{connect, ensure_streams, frame_limit, jetstream_context};
+use vigie_stream::nats::{connect_with, ensure_streams, frame_limit, jetstream_context};
 use vigie_stream::{Lease, PartitionLeases, RedisStateStore, new_owner_id};
 
 use crate::batch::Core;
@@ -94,7 +94,8 @@ impl Worker {
             return Err(WorkerError::Config("no decision log handle".into()));
         }
         let owner = new_owner_id();
-        let client = connect(&config.nats_url, &format!("vigie-worker-{owner}")).await?;
+        let name = format!("vigie-worker-{owner}");
+        let client = connect_with(&config.nats_url, &name, &config.nats_tls).await?;
         // The server's payload limit, once: it bounds each decision frame.
         let frame_limit = frame_limit(client.server_info().max_payload);
         let js = jetstream_context(client, config.publish_window());

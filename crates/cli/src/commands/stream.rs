@@ -16,8 +16,8 @@ use serde::Serialize;
 use vigie_ingest::ReadOptions;
 use vigie_stream::StreamError;
 use vigie_stream::nats::{
-    FileSource, PublishOptions, PublishReport, StreamSettings, StreamsReport, SyncPolicy, Topology,
-    connect, ensure_streams, jetstream_context, publish_file, sync_policy,
+    FileSource, NatsTls, PublishOptions, PublishReport, StreamSettings, StreamsReport, SyncPolicy,
+    Topology, connect_with, ensure_streams, jetstream_context, publish_file, sync_policy,
 };
 use vigie_types::Tokenizer;
 
@@ -53,15 +53,63 @@ pub enum StreamCommand {
     Decisions(super::stream_decisions::DecisionsArgs),
 }
 
+/// Where NATS is and how to reach it over TLS (shared by the `stream`
+/// commands).
+#[derive(Debug, Args)]
+pub struct NatsArgs {
+    /// The NATS server: nats://host:port (TLS when the server requires it),
+    /// or tls://host:port to require it; a user and password may be in the
+    /// URL.
+    #[arg(
+        id = "nats",
+        long = "nats",
+        env = "VIGIE_NATS_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub url: String,
+    /// PEM file of the CA certificates that sign the NATS servers'
+    /// certificates (a private CA; the system's CAs otherwise). Requires TLS.
+    #[arg(long, env = "VIGIE_NATS_CA", value_name = "FILE")]
+    pub nats_ca: Option<PathBuf>,
+    /// PEM file of this client's certificate, for servers that verify their
+    /// clients (mutual TLS); with --nats-key.
+    #[arg(
+        long,
+        env = "VIGIE_NATS_CERT",
+        value_name = "FILE",
+        requires = "nats_key"
+    )]
+    pub nats_cert: Option<PathBuf>,
+    /// PEM file of the private key of --nats-cert.
+    #[arg(
+        long,
+        env = "VIGIE_NATS_KEY",
+        value_name = "FILE",
+        requires = "nats_cert"
+    )]
+    pub nats_key: Option<PathBuf>,
+}
+
+impl NatsArgs {
+    /// The TLS settings these flags give.
+    pub fn tls(&self) -> NatsTls {
+        NatsTls {
+            ca_file: self.nats_ca.clone(),
+            client_cert: self.nats_cert.clone().zip(self.nats_key.clone()),
+        }
+    }
+}
+
 /// `vigie stream publish`.
 #[derive(Debug, Args)]
 pub struct PublishArgs {
     /// The transactions: a CSV file (Kaggle layout, or --mapping) or a
     /// Parquet file written by `vigie ingest`.
     pub file: PathBuf,
-    /// The NATS server.
-    #[arg(long, env = "VIGIE_NATS_URL", value_name = "URL")]
-    pub nats: String,
+    /// The NATS server and its TLS settings.
+    #[command(flatten)]
+    pub nats: NatsArgs,
     /// Messages per second (open loop); as fast as acknowledgements allow
     /// when absent.
     #[arg(long, value_name = "N")]
@@ -149,7 +197,7 @@ fn run_publish(cli: &Cli, args: &PublishArgs) -> Result<()> {
         .context("cannot start the async runtime")?;
     let bar = progress::spinner("messages");
     let output = runtime.block_on(async {
-        let client = connect(&args.nats, "vigie-publish").await?;
+        let client = connect_with(&args.nats.url, "vigie-publish", &args.nats.tls()).await?;
         // For the stream set-up: the publisher publishes on the plain
         // connection and reads its acknowledgements itself.
         let js = jetstream_context(client.clone(), 1);

@@ -7,16 +7,18 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use clap::Args;
 use vigie_stream::StreamError;
-use vigie_stream::nats::{ReadDecisions, Topology, connect, jetstream_context, read_decisions};
+use vigie_stream::nats::{
+    ReadDecisions, Topology, connect_with, jetstream_context, read_decisions,
+};
 
-use super::stream::usable;
+use super::stream::{NatsArgs, usable};
 
 /// `vigie stream decisions`.
 #[derive(Debug, Args)]
 pub struct DecisionsArgs {
-    /// The NATS server.
-    #[arg(long, env = "VIGIE_NATS_URL", value_name = "URL")]
-    pub nats: String,
+    /// The NATS server and its TLS settings.
+    #[command(flatten)]
+    pub nats: NatsArgs,
     /// First subject token: decisions are on <PREFIX>.decisions.<partition>.
     #[arg(long, default_value = "vigie", value_name = "PREFIX")]
     pub subject_prefix: String,
@@ -43,7 +45,7 @@ pub fn run(args: &DecisionsArgs) -> Result<()> {
         limit: args.limit,
     };
     let report = runtime.block_on(async {
-        let client = connect(&args.nats, "vigie-decisions").await?;
+        let client = connect_with(&args.nats.url, "vigie-decisions", &args.nats.tls()).await?;
         // API requests and a consumer only: nothing is published.
         let js = jetstream_context(client, 1);
         read_decisions(&js, &topology, options, |line| {

@@ -18,7 +18,7 @@ use vigie_worker::{Metrics, Worker, WorkerConfig, shutdown_on_signals};
 
 use super::print_json;
 use super::registry::{RegistryArgs, open as open_registry};
-use super::stream::usable;
+use super::stream::{NatsArgs, usable};
 use crate::UnusableInput;
 use crate::cli::Cli;
 use crate::data_dir::DataDir;
@@ -27,9 +27,9 @@ use crate::serving::{load_alias, load_rules};
 /// `vigie stream score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// The NATS server.
-    #[arg(long, env = "VIGIE_NATS_URL", value_name = "URL")]
-    pub nats: String,
+    /// The NATS server and its TLS settings.
+    #[command(flatten)]
+    pub nats: NatsArgs,
     /// The Redis server holding card states and partition leases.
     #[arg(
         long,
@@ -114,7 +114,8 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<()> {
     let mut redis = RedisConfig::new(&args.redis);
     redis.key_prefix.clone_from(&args.redis_prefix);
     redis.validate().map_err(usable)?;
-    let mut config = WorkerConfig::new(&args.nats, redis.clone(), topology);
+    let mut config = WorkerConfig::new(&args.nats.url, redis.clone(), topology);
+    config.nats_tls = args.nats.tls();
     config.consumer = ConsumerSettings {
         durable_prefix: args.group.clone(),
         ack_wait: Duration::from_secs(args.ack_wait.max(1)),

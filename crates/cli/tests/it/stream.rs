@@ -149,3 +149,63 @@ fn an_unreachable_server_or_a_bad_topology_fails_clearly() {
         stderr(&o)
     );
 }
+
+#[test]
+fn publishing_over_mutual_tls_needs_the_ca_and_the_client_certificate() {
+    let test = "publishing_over_mutual_tls_needs_the_ca_and_the_client_certificate";
+    // The local NATS service stands for "this machine runs NATS tests".
+    if std::env::var("VIGIE_TEST_NATS_URL").map_or(true, |u| u.is_empty()) {
+        eprintln!("skipped: {test} needs VIGIE_TEST_NATS_URL");
+        return;
+    }
+    let (Some(program), Some(certs)) = (
+        vigie_testkit::tls::nats_server_program(test),
+        vigie_testkit::tls::certs(test),
+    ) else {
+        return;
+    };
+    let server = vigie_testkit::tls::tls_nats_server(&program, &certs);
+    let url = format!("tls://127.0.0.1:{}", server.port);
+    let vigie = Vigie::new();
+    let csv = vigie.generate(3);
+    let csv = csv.to_str().unwrap();
+    let (ca, cert, key) = (
+        certs.ca.to_str().unwrap(),
+        certs.client_cert.to_str().unwrap(),
+        certs.client_key.to_str().unwrap(),
+    );
+    let base = ["stream", "publish", csv, "--nats", &url, "--json"];
+
+    let args: Vec<&str> = base
+        .iter()
+        .copied()
+        .chain(["--nats-ca", ca, "--nats-cert", cert, "--nats-key", key])
+        .collect();
+    let o = vigie.run(&args, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert!(report["published"].as_u64().unwrap() > 0, "{report}");
+
+    // The same from the environment.
+    let o = vigie.run(
+        &base,
+        &[
+            ("VIGIE_NATS_CA", ca),
+            ("VIGIE_NATS_CERT", cert),
+            ("VIGIE_NATS_KEY", key),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // Without the client certificate, the server refuses the connection.
+    let args: Vec<&str> = base.iter().copied().chain(["--nats-ca", ca]).collect();
+    let o = vigie.run(&args, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Certificate"), "{}", stderr(&o));
+
+    // A certificate without its key is refused before anything runs.
+    let args: Vec<&str> = base.iter().copied().chain(["--nats-cert", cert]).collect();
+    let o = vigie.run(&args, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--nats-key"), "{}", stderr(&o));
+}

@@ -31,6 +31,10 @@ impl Vigie {
             "VIGIE_LOG",
             "VIGIE_DATABASE_URL",
             "VIGIE_ARTIFACTS_URL",
+            "VIGIE_NATS_URL",
+            "VIGIE_NATS_CA",
+            "VIGIE_NATS_CERT",
+            "VIGIE_NATS_KEY",
             "MLFLOW_TRACKING_URI",
         ] {
             cmd.env_remove(var);

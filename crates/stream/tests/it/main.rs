@@ -16,3 +16,4 @@ mod publish;
 mod redis_batch;
 mod redis_store;
 mod support;
+mod tls;

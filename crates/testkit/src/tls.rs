@@ -1,0 +1,230 @@
+//! A throwaway certificate authority and TLS servers spawned for one test
+//! (dev only):
+//! certificates from the `openssl` command, a `nats-server` started with a
+//! configuration of its own on a free port. A test that cannot have them
+//! says `skipped:` and why.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// PEM files of a CA, a server certificate (for `127.0.0.1` and
+/// `localhost`) and a client certificate, both signed by the CA.
+pub struct Certs {
+    /// The directory holding them (removed when dropped).
+    pub dir: tempfile::TempDir,
+    /// The CA's certificate.
+    pub ca: PathBuf,
+    /// The server's certificate.
+    pub server_cert: PathBuf,
+    /// The server's private key.
+    pub server_key: PathBuf,
+    /// The client's certificate.
+    pub client_cert: PathBuf,
+    /// The client's private key.
+    pub client_key: PathBuf,
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("running openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A new key pair and a certificate for it signed by the CA in `dir`.
+fn issue(dir: &Path, name: &str, extensions: &str) {
+    let key = format!("{name}.key");
+    let csr = format!("{name}.csr");
+    let ext = format!("{name}.ext");
+    std::fs::write(dir.join(&ext), extensions).expect("writing an extensions file");
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &csr,
+            "-subj",
+            &format!("/CN=vigie-test-{name}"),
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            &format!("{name}.pem"),
+            "-extfile",
+            &ext,
+        ],
+    );
+}
+
+/// A fresh CA with a server and a client certificate; `None` (and a
+/// `skipped:` line) when the `openssl` command is missing.
+pub fn certs(test: &str) -> Option<Certs> {
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("skipped: {test} needs the openssl command to make certificates");
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let d = dir.path();
+    openssl(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=vigie-test-ca",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    issue(
+        d,
+        "server",
+        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n\
+         extendedKeyUsage=serverAuth\n",
+    );
+    issue(
+        d,
+        "client",
+        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    );
+    Some(Certs {
+        ca: d.join("ca.pem"),
+        server_cert: d.join("server.pem"),
+        server_key: d.join("server.key"),
+        client_cert: d.join("client.pem"),
+        client_key: d.join("client.key"),
+        dir,
+    })
+}
+
+/// A loopback port nothing listens on (now).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// A server process, killed when dropped.
+pub struct Server {
+    child: Child,
+    /// The loopback port it listens on.
+    pub port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `program` with `args` and waits until it accepts connections on
+/// `port` (10 s at most).
+pub fn spawn_listening(program: &Path, args: &[&str], port: u16) -> Server {
+    let child = Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting the server");
+    let mut server = Server { child, port };
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("{} exited before listening: {status}", program.display());
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never listened on {port}",
+            program.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server
+}
+
+/// The `nats-server` program: `VIGIE_TEST_NATS_SERVER`, else the Debian
+/// package's path, else the `PATH`.
+pub fn nats_server_program(test: &str) -> Option<PathBuf> {
+    let candidates = std::env::var_os("VIGIE_TEST_NATS_SERVER")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([PathBuf::from("/usr/sbin/nats-server")])
+        .chain(
+            std::env::var_os("PATH")
+                .iter()
+                .flat_map(std::env::split_paths)
+                .map(|dir| dir.join("nats-server"))
+                .collect::<Vec<_>>(),
+        );
+    for candidate in candidates {
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+    }
+    eprintln!("skipped: {test} needs the nats-server program (VIGIE_TEST_NATS_SERVER)");
+    None
+}
+
+/// A NATS server with JetStream, requiring TLS with the test CA's server
+/// certificate and verifying its clients' certificates against the CA.
+pub fn tls_nats_server(program: &Path, certs: &Certs) -> Server {
+    let port = free_port();
+    let config = certs.dir.path().join("nats.conf");
+    let store = certs.dir.path().join("jetstream");
+    std::fs::write(
+        &config,
+        format!(
+            "listen: 127.0.0.1:{port}\njetstream {{ store_dir: {store:?} }}\ntls {{\n  \
+             cert_file: {:?}\n  key_file: {:?}\n  ca_file: {:?}\n  verify: true\n  \
+             timeout: 2\n}}\n",
+            certs.server_cert, certs.server_key, certs.ca
+        ),
+    )
+    .expect("writing the server's configuration");
+    let config = config.to_string_lossy().into_owned();
+    spawn_listening(program, &["-c", &config], port)
+}
