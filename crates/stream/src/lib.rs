@@ -24,9 +24,11 @@ mod error;
 mod lease;
 pub mod nats;
 mod redis_store;
+mod tls;
 
 pub use error::{Result, STATE_LOST_TAG, StreamError};
 pub use lease::{Lease, PartitionLeases, new_owner_id};
 pub use redis_store::{
     Atomicity, KeyLayout, LoadedState, LoadedStates, RedisConfig, RedisStateStore, WarmReport,
 };
+pub use tls::TlsFiles;

@@ -189,24 +189,80 @@ pub fn spawn_listening(program: &Path, args: &[&str], port: u16) -> Server {
 /// The `nats-server` program: `VIGIE_TEST_NATS_SERVER`, else the Debian
 /// package's path, else the `PATH`.
 pub fn nats_server_program(test: &str) -> Option<PathBuf> {
-    let candidates = std::env::var_os("VIGIE_TEST_NATS_SERVER")
+    program(
+        test,
+        "nats-server",
+        "VIGIE_TEST_NATS_SERVER",
+        "/usr/sbin/nats-server",
+    )
+}
+
+/// The `redis-server` program: `VIGIE_TEST_REDIS_SERVER`, else the Debian
+/// package's path, else the `PATH`.
+pub fn redis_server_program(test: &str) -> Option<PathBuf> {
+    program(
+        test,
+        "redis-server",
+        "VIGIE_TEST_REDIS_SERVER",
+        "/usr/bin/redis-server",
+    )
+}
+
+fn program(test: &str, name: &str, variable: &str, debian: &str) -> Option<PathBuf> {
+    let found = std::env::var_os(variable)
         .map(PathBuf::from)
         .into_iter()
-        .chain([PathBuf::from("/usr/sbin/nats-server")])
+        .chain([PathBuf::from(debian)])
         .chain(
             std::env::var_os("PATH")
                 .iter()
                 .flat_map(std::env::split_paths)
-                .map(|dir| dir.join("nats-server"))
+                .map(|dir| dir.join(name))
                 .collect::<Vec<_>>(),
-        );
-    for candidate in candidates {
-        if candidate.is_file() {
-            return Some(candidate);
-        }
+        )
+        .find(|candidate| candidate.is_file());
+    if found.is_none() {
+        eprintln!("skipped: {test} needs the {name} program ({variable})");
     }
-    eprintln!("skipped: {test} needs the nats-server program (VIGIE_TEST_NATS_SERVER)");
-    None
+    found
+}
+
+/// A Redis server listening on TLS only, with the test CA's server
+/// certificate, requiring client certificates signed by the CA; it keeps
+/// nothing on disk.
+pub fn tls_redis_server(program: &Path, certs: &Certs) -> Server {
+    let port = free_port();
+    let port_text = port.to_string();
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+    let (cert, key, ca) = (
+        path(&certs.server_cert),
+        path(&certs.server_key),
+        path(&certs.ca),
+    );
+    let dir = path(certs.dir.path());
+    let args = [
+        "--port",
+        "0",
+        "--tls-port",
+        &port_text,
+        "--bind",
+        "127.0.0.1",
+        "--tls-cert-file",
+        &cert,
+        "--tls-key-file",
+        &key,
+        "--tls-ca-cert-file",
+        &ca,
+        "--tls-auth-clients",
+        "yes",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        &dir,
+    ];
+    spawn_listening(program, &args, port)
 }
 
 /// A NATS server with JetStream, requiring TLS with the test CA's server

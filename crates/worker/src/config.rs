@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use vigie_stream::RedisConfig;
-use vigie_stream::nats::{ConsumerSettings, NatsTls, StreamSettings, Topology};
+use vigie_stream::TlsFiles;
+use vigie_stream::nats::{ConsumerSettings, StreamSettings, Topology};
 
 use crate::error::{Result, WorkerError};
 
@@ -13,7 +14,7 @@ pub struct WorkerConfig {
     /// The NATS server (`nats://host:port`; never logged).
     pub nats_url: String,
     /// TLS beyond what the URL says: a private CA, a client certificate.
-    pub nats_tls: NatsTls,
+    pub nats_tls: TlsFiles,
     /// Redis for card states and leases (key prefix included).
     pub redis: RedisConfig,
     /// Subjects, partitions and stream names.
@@ -45,7 +46,7 @@ impl WorkerConfig {
     pub fn new(nats_url: impl Into<String>, redis: RedisConfig, topology: Topology) -> Self {
         Self {
             nats_url: nats_url.into(),
-            nats_tls: NatsTls::default(),
+            nats_tls: TlsFiles::default(),
             redis,
             topology,
             streams: StreamSettings::default(),

@@ -15,9 +15,10 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use vigie_ingest::ReadOptions;
 use vigie_stream::StreamError;
+use vigie_stream::TlsFiles;
 use vigie_stream::nats::{
-    FileSource, NatsTls, PublishOptions, PublishReport, StreamSettings, StreamsReport, SyncPolicy,
-    Topology, connect_with, ensure_streams, jetstream_context, publish_file, sync_policy,
+    FileSource, PublishOptions, PublishReport, StreamSettings, StreamsReport, SyncPolicy, Topology,
+    connect_with, ensure_streams, jetstream_context, publish_file, sync_policy,
 };
 use vigie_types::Tokenizer;
 
@@ -93,11 +94,16 @@ pub struct NatsArgs {
 
 impl NatsArgs {
     /// The TLS settings these flags give.
-    pub fn tls(&self) -> NatsTls {
-        NatsTls {
-            ca_file: self.nats_ca.clone(),
-            client_cert: self.nats_cert.clone().zip(self.nats_key.clone()),
-        }
+    pub fn tls(&self) -> TlsFiles {
+        tls_files(&self.nats_ca, &self.nats_cert, &self.nats_key)
+    }
+}
+
+/// TLS files from a CA flag and a certificate and key pair of flags.
+pub fn tls_files(ca: &Option<PathBuf>, cert: &Option<PathBuf>, key: &Option<PathBuf>) -> TlsFiles {
+    TlsFiles {
+        ca_file: ca.clone(),
+        client_cert: cert.clone().zip(key.clone()),
     }
 }
 

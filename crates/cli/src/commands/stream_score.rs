@@ -18,7 +18,7 @@ use vigie_worker::{Metrics, Worker, WorkerConfig, shutdown_on_signals};
 
 use super::print_json;
 use super::registry::{RegistryArgs, open as open_registry};
-use super::stream::{NatsArgs, usable};
+use super::stream::{NatsArgs, tls_files, usable};
 use crate::UnusableInput;
 use crate::cli::Cli;
 use crate::data_dir::DataDir;
@@ -30,7 +30,9 @@ pub struct ScoreArgs {
     /// The NATS server and its TLS settings.
     #[command(flatten)]
     pub nats: NatsArgs,
-    /// The Redis server holding card states and partition leases.
+    /// The Redis server holding card states and partition leases:
+    /// redis://host:port, or rediss://host:port for TLS; a user and
+    /// password may be in the URL.
     #[arg(
         long,
         env = "VIGIE_REDIS_URL",
@@ -38,6 +40,28 @@ pub struct ScoreArgs {
         hide_env_values = true
     )]
     pub redis: String,
+    /// PEM file of the CA certificates that sign the Redis server's
+    /// certificate (a private CA; the system's CAs otherwise). Needs a
+    /// rediss:// URL.
+    #[arg(long, env = "VIGIE_REDIS_CA", value_name = "FILE")]
+    pub redis_ca: Option<PathBuf>,
+    /// PEM file of this client's certificate, for a Redis server that
+    /// verifies its clients (tls-auth-clients); with --redis-key.
+    #[arg(
+        long,
+        env = "VIGIE_REDIS_CERT",
+        value_name = "FILE",
+        requires = "redis_key"
+    )]
+    pub redis_cert: Option<PathBuf>,
+    /// PEM file of the private key of --redis-cert.
+    #[arg(
+        long,
+        env = "VIGIE_REDIS_KEY",
+        value_name = "FILE",
+        requires = "redis_cert"
+    )]
+    pub redis_key: Option<PathBuf>,
     /// First segment of every Redis key.
     #[arg(long, default_value = "vigie", value_name = "PREFIX")]
     pub redis_prefix: String,
@@ -113,6 +137,7 @@ pub fn run(cli: &Cli, args: &ScoreArgs) -> Result<()> {
     let topology = Topology::new(&args.subject_prefix, args.partitions).map_err(usable)?;
     let mut redis = RedisConfig::new(&args.redis);
     redis.key_prefix.clone_from(&args.redis_prefix);
+    redis.tls = tls_files(&args.redis_ca, &args.redis_cert, &args.redis_key);
     redis.validate().map_err(usable)?;
     let mut config = WorkerConfig::new(&args.nats.url, redis.clone(), topology);
     config.nats_tls = args.nats.tls();

@@ -19,3 +19,4 @@ mod worker_check;
 mod worker_degraded;
 mod worker_model;
 mod worker_support;
+mod worker_tls;

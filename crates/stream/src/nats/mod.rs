@@ -29,7 +29,7 @@ pub use publish::{
     FileSource, MAX_WINDOW, PublishCounts, PublishOptions, PublishReport, Publisher, publish_file,
 };
 pub use setup::{
-    NatsTls, StreamSettings, StreamsReport, SyncPolicy, connect, connect_with, ensure_streams,
+    StreamSettings, StreamsReport, SyncPolicy, connect, connect_with, ensure_streams,
     jetstream_context, stream_config, sync_policy,
 };
 pub use topology::{MAX_PARTITIONS, Topology, partition_of};

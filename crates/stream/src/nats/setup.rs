@@ -9,7 +9,6 @@
 //! page cache until the next sync (2 minutes by default): Jepsen's analysis
 //! of NATS 2.12.1 lost acknowledged writes that way.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use async_nats::jetstream::context::GetStreamErrorKind;
@@ -19,6 +18,7 @@ use serde::Serialize;
 
 use super::topology::Topology;
 use crate::error::{Result, StreamError};
+use crate::tls::TlsFiles;
 
 /// Connects to NATS with bounded connect and request timeouts, so an
 /// unreachable server is an error, not a hang. TLS as the URL and the
@@ -26,47 +26,12 @@ use crate::error::{Result, StreamError};
 /// system's CA certificates; [`connect_with`] for other CAs and client
 /// certificates.
 pub async fn connect(url: &str, name: &str) -> Result<async_nats::Client> {
-    connect_with(url, name, &NatsTls::default()).await
-}
-
-/// TLS settings of a NATS connection, beyond what the URL says.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NatsTls {
-    /// PEM file of the CA certificates that sign the servers' certificates
-    /// (a private CA); requires TLS. Without it the system's CAs are used
-    /// when the connection is TLS.
-    pub ca_file: Option<PathBuf>,
-    /// PEM files of this client's certificate and private key, for servers
-    /// that verify their clients (mutual TLS, `verify: true`); requires TLS.
-    pub client_cert: Option<(PathBuf, PathBuf)>,
-}
-
-impl NatsTls {
-    /// Whether these settings require TLS.
-    pub fn required(&self) -> bool {
-        self.ca_file.is_some() || self.client_cert.is_some()
-    }
-
-    /// Every named file must be readable: a typo is a clear error before
-    /// any connection attempt, not a TLS handshake failure.
-    fn check_files(&self) -> Result<()> {
-        let named = self.ca_file.iter().map(|f| ("CA file", f)).chain(
-            self.client_cert
-                .iter()
-                .flat_map(|(cert, key)| [("client certificate", cert), ("client key", key)]),
-        );
-        for (what, path) in named {
-            std::fs::metadata(path).map_err(|e| StreamError::Config {
-                reason: format!("NATS TLS {what} {}: {e}", path.display()),
-            })?;
-        }
-        Ok(())
-    }
+    connect_with(url, name, &TlsFiles::default()).await
 }
 
 /// [`connect`] with TLS settings: a private CA, a client certificate.
-pub async fn connect_with(url: &str, name: &str, tls: &NatsTls) -> Result<async_nats::Client> {
-    tls.check_files()?;
+pub async fn connect_with(url: &str, name: &str, tls: &TlsFiles) -> Result<async_nats::Client> {
+    tls.check_files("NATS")?;
     let mut options = async_nats::ConnectOptions::new()
         .name(name)
         .connection_timeout(Duration::from_secs(3))

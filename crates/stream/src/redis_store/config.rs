@@ -6,6 +6,7 @@ use std::time::Duration;
 use vigie_types::CardToken;
 
 use crate::error::{Result, StreamError};
+use crate::tls::TlsFiles;
 
 /// How a card's read-modify-write is made atomic across processes. Both are
 /// optimistic (no lock is held while the feature code runs) and both re-run
@@ -27,8 +28,13 @@ pub enum Atomicity {
 /// Settings of a Redis state store or lease table.
 #[derive(Clone)]
 pub struct RedisConfig {
-    /// `redis://[user:password@]host:port[/db]`. Never logged.
+    /// `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS.
+    /// Never logged.
     pub url: String,
+    /// A private CA and a client certificate for a `rediss://` URL (the
+    /// server's certificate is verified against the system's CAs when no CA
+    /// file is given).
+    pub tls: TlsFiles,
     /// First segment of every key (`<prefix>:state:v2:...`); tests use a
     /// unique prefix each, so they can share one server.
     pub key_prefix: String,
@@ -52,6 +58,7 @@ impl RedisConfig {
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
+            tls: TlsFiles::default(),
             key_prefix: "vigie".into(),
             connect_timeout: Duration::from_secs(1),
             io_timeout: Duration::from_secs(2),
@@ -78,6 +85,9 @@ impl RedisConfig {
         if self.max_attempts == 0 {
             problems.push("max_attempts must be at least 1");
         }
+        if self.tls.required() && !self.url.starts_with("rediss://") {
+            problems.push("a Redis CA file or client certificate needs a rediss:// URL");
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -92,6 +102,7 @@ impl fmt::Debug for RedisConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisConfig")
             .field("server", &server_of(&self.url))
+            .field("tls", &self.tls)
             .field("key_prefix", &self.key_prefix)
             .field("connect_timeout", &self.connect_timeout)
             .field("io_timeout", &self.io_timeout)

@@ -9,10 +9,35 @@
 
 use std::sync::Mutex;
 
-use redis::{Client, Connection, RedisError};
+use redis::{Client, ClientTlsConfig, Connection, RedisError, TlsCertificates};
 
 use super::config::{RedisConfig, server_of};
 use crate::error::{Result, StreamError};
+
+enum ClientError {
+    Files(StreamError),
+    Redis(RedisError),
+}
+
+/// The client of `config.url`, with the TLS files' CA and client
+/// certificate when given (`validate` has checked that the URL is then
+/// `rediss://`).
+fn open_client(config: &RedisConfig) -> std::result::Result<Client, ClientError> {
+    if !config.tls.required() {
+        return Client::open(config.url.as_str()).map_err(ClientError::Redis);
+    }
+    let files = config.tls.read("Redis").map_err(ClientError::Files)?;
+    let certificates = TlsCertificates {
+        client_tls: files
+            .client
+            .map(|(client_cert, client_key)| ClientTlsConfig {
+                client_cert,
+                client_key,
+            }),
+        root_cert: files.ca,
+    };
+    Client::build_with_tls(config.url.as_str(), certificates).map_err(ClientError::Redis)
+}
 
 /// A pool of connections to one Redis server.
 pub(crate) struct Pool {
@@ -28,9 +53,12 @@ impl Pool {
     pub(crate) fn connect(config: &RedisConfig) -> Result<Self> {
         config.validate()?;
         let server = server_of(&config.url);
-        let client = Client::open(config.url.as_str()).map_err(|source| StreamError::Redis {
-            server: server.clone(),
-            source,
+        let client = open_client(config).map_err(|e| match e {
+            ClientError::Files(e) => e,
+            ClientError::Redis(source) => StreamError::Redis {
+                server: server.clone(),
+                source,
+            },
         })?;
         let pool = Self {
             client,
@@ -42,7 +70,8 @@ impl Pool {
         Ok(pool)
     }
 
-    /// `host:port` of the server, for messages.
+    /// `host:port` of the server, for messages (never the URL: it may hold
+    /// a password).
     pub(crate) fn server(&self) -> &str {
         &self.server
     }
