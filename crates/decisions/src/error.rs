@@ -93,6 +93,20 @@ impl From<rusqlite::Error> for DecisionError {
     }
 }
 
+impl From<vigie_pg::ConnectError> for DecisionError {
+    fn from(err: vigie_pg::ConnectError) -> Self {
+        match err {
+            vigie_pg::ConnectError::Config { .. } => Self::Config {
+                message: err.to_string(),
+            },
+            vigie_pg::ConnectError::Postgres(_) => Self::Database {
+                backend: "postgres",
+                message: err.to_string(),
+            },
+        }
+    }
+}
+
 impl From<postgres::Error> for DecisionError {
     fn from(err: postgres::Error) -> Self {
         let message = match err.as_db_error() {

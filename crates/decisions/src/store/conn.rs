@@ -130,9 +130,11 @@ impl Conn {
         Ok(Self::Sqlite(conn))
     }
 
-    /// Connects to PostgreSQL (`postgres://user@host:port/db?options=...`), without TLS.
+    /// Connects to PostgreSQL (`postgres://user@host:port/db?options=...`;
+    /// `sslmode=verify-full&sslrootcert=FILE` and the other TLS modes of
+    /// `vigie_pg`).
     pub(crate) fn open_postgres(url: &str) -> Result<Self> {
-        let client = postgres::Client::connect(url, postgres::NoTls)?;
+        let client = vigie_pg::connect(url)?;
         Ok(Self::Postgres(Box::new(PgConn {
             client,
             lost: false,
