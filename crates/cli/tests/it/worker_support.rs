@@ -76,6 +76,8 @@ pub struct Run {
     pub model_file: PathBuf,
     /// Accepted transactions, in file order.
     pub txns: Vec<Transaction>,
+    /// More environment for the publisher and the workers (TLS files).
+    pub extra_env: Vec<(&'static str, String)>,
     workers: Vec<Option<Child>>,
 }
 
@@ -125,12 +127,15 @@ impl Run {
             csv,
             model_file,
             txns,
+            extra_env: Vec::new(),
             workers: Vec::new(),
         }
     }
 
     fn env(&self) -> Vec<(&'static str, String)> {
-        vec![("VIGIE_TOKEN_KEY", KEY.to_string())]
+        let mut env = vec![("VIGIE_TOKEN_KEY", KEY.to_string())];
+        env.extend(self.extra_env.iter().cloned());
+        env
     }
 
     /// Publishes `file` (default: the generated CSV); returns the JSON report.

@@ -1,36 +1,80 @@
-//! `vigie stream score` keeping card states in a Redis reached over mutual
-//! TLS (`rediss://`, `--redis-ca`, `--redis-cert`, `--redis-key`).
+//! `vigie stream publish` and `vigie stream score` with every connection
+//! over TLS: NATS and Redis requiring client certificates (`--nats-ca`,
+//! `--nats-cert`, `--nats-key` from the environment; `rediss://` with
+//! `--redis-ca`, `--redis-cert`, `--redis-key`), and the decision log on
+//! PostgreSQL with `sslmode=verify-full` when the local server offers TLS.
 
+use std::path::Path;
 use std::time::Duration;
 
 use vigie_features::StateStore;
 use vigie_stream::{RedisStateStore, TlsFiles};
-use vigie_testkit::tls::{certs, redis_server_program, tls_redis_server};
+use vigie_testkit::tls::{
+    certs, nats_server_program, redis_server_program, tls_nats_server, tls_redis_server,
+};
 
 use crate::worker_support::{Run, services};
 
+/// The database URL over TLS, verified, when the server offers TLS with a
+/// certificate this process can read (its self-signed certificate, for
+/// localhost, serves as its own CA); the plain URL otherwise.
+fn database_over_tls(plain: &str) -> String {
+    let Ok(mut admin) = postgres::Client::connect(plain, postgres::NoTls) else {
+        return plain.to_string();
+    };
+    let show = |admin: &mut postgres::Client, setting: &str| -> String {
+        admin
+            .query_one(&format!("SHOW {setting}"), &[])
+            .map(|row| row.get(0))
+            .unwrap_or_default()
+    };
+    let (ssl, cert) = (show(&mut admin, "ssl"), show(&mut admin, "ssl_cert_file"));
+    if ssl != "on" || std::fs::metadata(&cert).is_err() {
+        println!("(the decision log stays without TLS: the server offers no readable certificate)");
+        return plain.to_string();
+    }
+    let config: postgres::Config = plain.parse().unwrap();
+    format!(
+        "postgres://{}@localhost:{}/{}?sslmode=verify-full&sslrootcert={cert}",
+        config.get_user().unwrap(),
+        config.get_ports().first().copied().unwrap_or(5432),
+        config.get_dbname().unwrap(),
+    )
+}
+
 #[test]
-fn a_worker_keeps_card_states_in_redis_over_mutual_tls() {
-    let test = "a_worker_keeps_card_states_in_redis_over_mutual_tls";
-    let Some(services) = services(test) else {
+fn a_worker_runs_with_every_connection_over_tls() {
+    let test = "a_worker_runs_with_every_connection_over_tls";
+    let Some(mut services) = services(test) else {
         return;
     };
-    let (Some(program), Some(certs)) = (redis_server_program(test), certs(test)) else {
+    let (Some(nats_program), Some(redis_program), Some(certs)) = (
+        nats_server_program(test),
+        redis_server_program(test),
+        certs(test),
+    ) else {
         return;
     };
-    let server = tls_redis_server(&program, &certs);
-    let redis = format!("rediss://127.0.0.1:{}", server.port);
-    let database = services.database.clone();
+    let nats = tls_nats_server(&nats_program, &certs);
+    let redis = tls_redis_server(&redis_program, &certs);
+    let redis_url = format!("rediss://127.0.0.1:{}", redis.port);
+    let database = database_over_tls(&services.database);
+    services.nats = format!("tls://127.0.0.1:{}", nats.port);
     let mut run = Run::new(services, 600, 2);
-    let n = run.txns.len();
-    assert_eq!(run.publish(None)["published"], n as u64);
-    let path = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let path = |p: &Path| p.to_str().unwrap().to_string();
     let (ca, cert, key) = (
         path(&certs.ca),
         path(&certs.client_cert),
         path(&certs.client_key),
     );
-    let tls_args = [
+    run.extra_env = vec![
+        ("VIGIE_NATS_CA", ca.clone()),
+        ("VIGIE_NATS_CERT", cert.clone()),
+        ("VIGIE_NATS_KEY", key.clone()),
+    ];
+    let n = run.txns.len();
+    assert_eq!(run.publish(None)["published"], n as u64);
+    let redis_tls = [
         "--redis-ca",
         ca.as_str(),
         "--redis-cert",
@@ -38,15 +82,15 @@ fn a_worker_keeps_card_states_in_redis_over_mutual_tls() {
         "--redis-key",
         key.as_str(),
     ];
-    run.spawn_worker_via(&redis, &database, &[], &tls_args);
+    run.spawn_worker_via(&redis_url, &database, &[], &redis_tls);
     let log = run.decision_log();
     run.wait_decided(&log, n, Duration::from_secs(120));
     let (expected, states) = run.expected();
     run.assert_decisions_match(&log, &expected, None);
 
-    // The states are in the TLS server, as a clean run computes them.
+    // The states are in the TLS Redis, as a clean run computes them.
     let mut config = run.redis_config();
-    config.url = redis;
+    config.url = redis_url;
     config.tls = TlsFiles {
         ca_file: Some(certs.ca.clone()),
         client_cert: Some((certs.client_cert.clone(), certs.client_key.clone())),
