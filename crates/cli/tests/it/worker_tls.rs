@@ -18,6 +18,7 @@ use crate::worker_support::{Run, services};
 /// The database URL over TLS, verified, when the server offers TLS with a
 /// certificate this process can read (its self-signed certificate, for
 /// localhost, serves as its own CA); the plain URL otherwise.
+#[allow(clippy::print_stderr, reason = "says why the log stays without TLS")]
 fn database_over_tls(plain: &str) -> String {
     let Ok(mut admin) = postgres::Client::connect(plain, postgres::NoTls) else {
         return plain.to_string();
@@ -30,7 +31,9 @@ fn database_over_tls(plain: &str) -> String {
     };
     let (ssl, cert) = (show(&mut admin, "ssl"), show(&mut admin, "ssl_cert_file"));
     if ssl != "on" || std::fs::metadata(&cert).is_err() {
-        println!("(the decision log stays without TLS: the server offers no readable certificate)");
+        eprintln!(
+            "(the decision log stays without TLS: the server offers no readable certificate)"
+        );
         return plain.to_string();
     }
     let config: postgres::Config = plain.parse().unwrap();
