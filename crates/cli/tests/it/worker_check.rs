@@ -78,7 +78,15 @@ impl Run {
 
     /// Asserts every card's state in Redis equals the clean run's.
     pub fn assert_states_match(&self, expected: &MemoryStateStore) {
-        let store = self.redis_store();
+        self.assert_states_in(&self.redis_store(), expected);
+    }
+
+    /// [`Self::assert_states_match`] against another store (another Redis).
+    pub fn assert_states_in(
+        &self,
+        store: &vigie_stream::RedisStateStore,
+        expected: &MemoryStateStore,
+    ) {
         let mut cards: Vec<CardToken> = self.txns.iter().map(|t| t.card).collect();
         cards.sort_by_key(|c| *c.digest());
         cards.dedup();

@@ -7,7 +7,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use vigie_features::StateStore;
 use vigie_stream::{RedisStateStore, TlsFiles};
 use vigie_testkit::tls::{
     certs, nats_server_program, redis_server_program, tls_nats_server, tls_redis_server,
@@ -100,17 +99,6 @@ fn a_worker_runs_with_every_connection_over_tls() {
     };
     let store = RedisStateStore::connect(&config).unwrap();
     store.adopt_epoch().unwrap();
-    let mut cards: Vec<_> = run.txns.iter().map(|t| t.card).collect();
-    cards.sort_by_key(|c| *c.digest());
-    cards.dedup();
-    let loaded = store.load_many(&cards).unwrap();
-    assert_eq!(loaded.len(), cards.len());
-    for state in loaded.iter() {
-        assert_eq!(
-            Some(state.state.clone()),
-            states.get(&state.card).unwrap(),
-            "a card's state differs from the clean run's"
-        );
-    }
+    run.assert_states_in(&store, &states);
     assert!(run.terminate(0).is_some());
 }
