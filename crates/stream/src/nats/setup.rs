@@ -9,6 +9,7 @@
 //! page cache until the next sync (2 minutes by default): Jepsen's analysis
 //! of NATS 2.12.1 lost acknowledged writes that way.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_nats::jetstream::context::GetStreamErrorKind;
@@ -141,27 +142,27 @@ pub async fn ensure_streams(
     topology.validate()?;
     refuse_single_tx_stream(js, topology).await?;
     let partitions = (0..topology.partitions).map(|p| {
-        (
-            topology.tx_stream(p),
-            topology.tx_subject(p),
-            settings.tx_max_age,
-        )
+        let stream = (topology.tx_stream(p), topology.tx_subject(p));
+        (stream, settings.tx_max_age, true)
     });
     let wanted = partitions.chain([
         (
-            topology.decisions_stream.clone(),
-            topology.decisions_wildcard(),
+            (
+                topology.decisions_stream.clone(),
+                topology.decisions_wildcard(),
+            ),
             settings.decisions_max_age,
+            false,
         ),
         (
-            topology.dlq_stream.clone(),
-            topology.dlq_wildcard(),
+            (topology.dlq_stream.clone(), topology.dlq_wildcard()),
             settings.dlq_max_age,
+            false,
         ),
     ]);
     let mut report = StreamsReport::default();
-    let mut below_r3 = Vec::new();
-    for (name, subjects, max_age) in wanted {
+    let mut below_r3 = BelowR3::default();
+    for ((name, subjects), max_age, is_partition) in wanted {
         let config = stream_config(&name, subjects, max_age, settings);
         let replicas = match js.get_stream(&name).await {
             Ok(existing) => {
@@ -180,14 +181,13 @@ pub async fn ensure_streams(
             Err(e) => return Err(StreamError::nats(format!("looking up stream {name}"), e)),
         };
         if replicas < 3 {
-            below_r3.push((name, replicas));
+            below_r3.add(name, replicas, is_partition);
         }
     }
-    if !below_r3.is_empty() {
+    if let Some(streams) = below_r3.describe(topology) {
         report.warnings.push(format!(
-            "streams with fewer than 3 replicas: {}; losing that server's disk loses \
-             messages: use 3 replicas on a 3-node cluster in production",
-            describe_below_r3(topology, &below_r3)
+            "streams with fewer than 3 replicas: {streams}; losing that server's disk loses \
+             messages: use 3 replicas on a 3-node cluster in production"
         ));
     }
     Ok(report)
@@ -220,37 +220,36 @@ async fn refuse_single_tx_stream(js: &jetstream::Context, topology: &Topology) -
     }
 }
 
-/// The streams below 3 replicas, the partitions' streams of one replica
-/// count shown as one range (`VIGIE_TX_0..15 (R1)`).
-fn describe_below_r3(topology: &Topology, streams: &[(String, usize)]) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut tx_by_replicas: Vec<(usize, u16)> = Vec::new();
-    for (name, replicas) in streams {
-        let partition = name
-            .strip_prefix(topology.tx_stream_stem.as_str())
-            .and_then(|rest| rest.strip_prefix('_'))
-            .and_then(|p| p.parse::<u16>().ok())
-            .filter(|p| topology.tx_stream(*p) == *name);
-        match partition {
-            Some(_) => match tx_by_replicas.iter_mut().find(|(r, _)| r == replicas) {
-                Some((_, count)) => *count += 1,
-                None => tx_by_replicas.push((*replicas, 1)),
-            },
-            None => parts.push(format!("{name} (R{replicas})")),
+/// The streams below 3 replicas: the partitions' streams counted per
+/// replica count (they are many and alike), the others by name.
+#[derive(Default)]
+struct BelowR3 {
+    partition_streams: BTreeMap<usize, u16>,
+    others: Vec<String>,
+}
+
+impl BelowR3 {
+    fn add(&mut self, name: String, replicas: usize, is_partition: bool) {
+        if is_partition {
+            *self.partition_streams.entry(replicas).or_default() += 1;
+        } else {
+            self.others.push(format!("{name} (R{replicas})"));
         }
     }
-    let tx = tx_by_replicas.into_iter().map(|(replicas, count)| {
-        if count == topology.partitions {
-            format!(
-                "{}_0..{} (R{replicas})",
-                topology.tx_stream_stem,
-                topology.partitions - 1
-            )
-        } else {
-            format!("{count} of {}_<p> (R{replicas})", topology.tx_stream_stem)
-        }
-    });
-    tx.chain(parts).collect::<Vec<_>>().join(", ")
+
+    /// `VIGIE_TX_0..15 (R1), VIGIE_DECISIONS (R1)`; `None` when empty.
+    fn describe(&self, topology: &Topology) -> Option<String> {
+        let stem = &topology.tx_stream_stem;
+        let partitions = self.partition_streams.iter().map(|(replicas, count)| {
+            if *count == topology.partitions {
+                format!("{stem}_0..{} (R{replicas})", topology.partitions - 1)
+            } else {
+                format!("{count} of {stem}_<p> (R{replicas})")
+            }
+        });
+        let all: Vec<String> = partitions.chain(self.others.iter().cloned()).collect();
+        (!all.is_empty()).then(|| all.join(", "))
+    }
 }
 
 fn is_not_found(kind: GetStreamErrorKind) -> bool {
@@ -434,20 +433,23 @@ mod tests {
     #[test]
     fn streams_below_three_replicas_are_listed_with_partitions_as_a_range() {
         let t = Topology::default();
-        let mut streams: Vec<(String, usize)> = (0..16).map(|p| (t.tx_stream(p), 1)).collect();
-        streams.push((t.decisions_stream.clone(), 1));
+        let mut all = BelowR3::default();
+        for p in 0..16 {
+            all.add(t.tx_stream(p), 1, true);
+        }
+        all.add(t.decisions_stream.clone(), 1, false);
         assert_eq!(
-            describe_below_r3(&t, &streams),
+            all.describe(&t).unwrap(),
             "VIGIE_TX_0..15 (R1), VIGIE_DECISIONS (R1)"
         );
-        let some = vec![
-            (t.tx_stream(2), 2),
-            (t.tx_stream(9), 2),
-            ("OTHER_TX_1".into(), 1),
-        ];
+        let mut some = BelowR3::default();
+        some.add(t.tx_stream(2), 2, true);
+        some.add(t.tx_stream(9), 2, true);
+        some.add("OTHER_TX_1".into(), 1, false);
         assert_eq!(
-            describe_below_r3(&t, &some),
+            some.describe(&t).unwrap(),
             "2 of VIGIE_TX_<p> (R2), OTHER_TX_1 (R1)"
         );
+        assert_eq!(BelowR3::default().describe(&t), None);
     }
 }
