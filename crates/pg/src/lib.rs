@@ -1,6 +1,7 @@
 //! PostgreSQL connections for Vigie's registry and decision log (layer L2).
 //!
-//! [`connect`] takes a `postgres://` URL and honours libpq's `sslmode`:
+//! [`connect`] takes a `postgres://` (or `postgresql://`) URL, the one
+//! place that checks the scheme, and honours libpq's `sslmode`:
 //! `disable` and `prefer` (the default) connect as the driver does without
 //! TLS; `require`, `verify-ca` and `verify-full` connect over TLS (rustls)
 //! and always verify the server's certificate, against `sslrootcert=FILE`
@@ -20,9 +21,9 @@ pub use target::{Target, TlsMode};
 /// Why a connection could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    /// The URL's TLS settings are unusable (unknown `sslmode`, unreadable
-    /// or empty `sslrootcert`, client certificates).
-    #[error("PostgreSQL TLS settings: {reason}")]
+    /// The URL is unusable: not a `postgres://` URL, an unknown `sslmode`,
+    /// an unreadable or empty `sslrootcert`, client certificates.
+    #[error("PostgreSQL URL: {reason}")]
     Config {
         /// What is wrong.
         reason: String,

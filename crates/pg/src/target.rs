@@ -4,18 +4,6 @@ use std::path::PathBuf;
 
 use crate::ConnectError;
 
-/// Settings asking for TLS that only a URL's query carries here (a
-/// key=value string holding one is refused: the driver, given no TLS,
-/// would fail without saying why). `sslmode=disable` and `prefer` pass.
-const TLS_KEYS: [&str; 6] = [
-    "sslmode=require",
-    "sslmode=verify",
-    "sslrootcert",
-    "sslcert",
-    "sslkey",
-    "sslpassword",
-];
-
 /// How the server's certificate is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsMode {
@@ -45,17 +33,19 @@ pub struct Target {
 }
 
 impl Target {
-    /// Reads `sslmode` and `sslrootcert` from a `postgres://` URL's query.
-    /// A URL without them (or a key/value connection string) is passed on
-    /// as it is.
+    /// Reads `sslmode` and `sslrootcert` from a `postgres://` URL's query;
+    /// a URL without them is passed on as it is. Anything but a
+    /// `postgres://` or `postgresql://` URL is refused (the driver's
+    /// key=value strings included: their TLS settings would go unread).
     pub fn parse(url: &str) -> Result<Self, ConnectError> {
-        let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
-        if !is_url && TLS_KEYS.iter().any(|key| url.contains(key)) {
-            return Err(config(
-                "TLS settings (sslmode, sslrootcert, ...) are read from a postgres:// URL's \
-                 query, not from a key=value connection string: write it as a URL"
-                    .into(),
-            ));
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(config(format!(
+                "it must start with postgres:// or postgresql:// (got {:?})",
+                url.split("://")
+                    .next()
+                    .filter(|_| url.contains("://"))
+                    .unwrap_or("no scheme")
+            )));
         }
         let Some((base, query)) = url.split_once('?') else {
             return Ok(Self::plain(url));
@@ -154,8 +144,7 @@ mod tests {
             "postgres://u@h/db?options=-csearch_path%3Dx",
             "postgres://u@h/db?sslmode=disable",
             "postgres://u@h/db?sslmode=prefer&application_name=v",
-            "host=h user=u dbname=d",
-            "host=h user=u sslmode=disable",
+            "postgresql://u@h/db",
         ] {
             let target = Target::parse(url).unwrap();
             assert_eq!(target.url, url);

@@ -77,17 +77,8 @@ impl Registry {
     /// Opens (creating and migrating if needed) the registry.
     pub fn open(config: &RegistryConfig) -> Result<Self> {
         let mut conn = match &config.database_url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Conn::open_postgres(url)?
-            }
-            Some(url) => {
-                return Err(RegistryError::Config {
-                    message: format!(
-                        "database URL must start with postgres:// (got {:?})",
-                        url.split("://").next().unwrap_or_default()
-                    ),
-                });
-            }
+            // `vigie_pg` refuses anything but a postgres:// URL.
+            Some(url) => Conn::open_postgres(url)?,
             None => {
                 std::fs::create_dir_all(&config.data_dir)
                     .map_err(|e| RegistryError::io(&config.data_dir, e))?;

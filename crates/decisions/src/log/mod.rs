@@ -82,19 +82,12 @@ impl DecisionLog {
             Some(url) => Conn::open_postgres(url),
             None => Conn::open_sqlite(&config.data_dir.join(DecisionLogConfig::SQLITE_FILE)),
         };
-        match &config.database_url {
-            Some(url) if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) => {
-                return Err(DecisionError::Config {
-                    message: "database_url must start with postgres:// or postgresql://".into(),
-                });
-            }
-            Some(_) => {}
-            None => {
-                std::fs::create_dir_all(&config.data_dir).map_err(|source| DecisionError::Io {
-                    path: config.data_dir.clone(),
-                    source,
-                })?
-            }
+        // With a URL, `vigie_pg` refuses anything but postgres://.
+        if config.database_url.is_none() {
+            std::fs::create_dir_all(&config.data_dir).map_err(|source| DecisionError::Io {
+                path: config.data_dir.clone(),
+                source,
+            })?;
         }
         let mut writer = open_one()?;
         migrate(&mut writer)?;

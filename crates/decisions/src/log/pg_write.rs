@@ -179,7 +179,7 @@ thread_local! {
 impl DecisionColumns {
     /// Empty columns with room for `rows` typical rows (this thread's
     /// previous buffers when it has some).
-    pub(super) fn with_rows(rows: usize) -> Self {
+    fn with_rows(rows: usize) -> Self {
         let mut columns = SPARE_COLUMNS
             .take()
             .unwrap_or_else(|| DECISION_TYPES.map(|e| PgArray::with_capacity(e, 0)));
@@ -216,9 +216,22 @@ impl DecisionColumns {
         }
     }
 
+    /// The columns of `decisions` (`rows` of them), logged at `logged_at`.
+    pub(super) fn of<'a>(
+        rows: usize,
+        decisions: impl IntoIterator<Item = &'a LoggedDecision>,
+        logged_at: UnixMillis,
+    ) -> Result<Self> {
+        let mut columns = Self::with_rows(rows);
+        for decision in decisions {
+            columns.push(decision, logged_at)?;
+        }
+        Ok(columns)
+    }
+
     /// Appends `logged`'s row (checked by `write_row`: a refused row
     /// fails the group).
-    pub(super) fn push(&mut self, logged: &LoggedDecision, logged_at: UnixMillis) -> Result<()> {
+    fn push(&mut self, logged: &LoggedDecision, logged_at: UnixMillis) -> Result<()> {
         let mut sink = ColumnSink {
             columns: &mut self.columns,
             next: 0,
@@ -233,10 +246,7 @@ impl DecisionColumns {
 /// The bytes the group write sends for `decisions`' columns (see
 /// [`crate::encode_group_for_bench`]).
 pub(crate) fn encoded_group_len(decisions: &[LoggedDecision]) -> Result<usize> {
-    let mut columns = DecisionColumns::with_rows(decisions.len());
-    for decision in decisions {
-        columns.push(decision, UnixMillis(0))?;
-    }
+    let columns = DecisionColumns::of(decisions.len(), decisions, UnixMillis(0))?;
     let mut out = bytes::BytesMut::new();
     for (column, element) in columns.columns.iter().zip(DECISION_TYPES) {
         postgres::types::ToSql::to_sql_checked(column, &element.array(), &mut out).map_err(

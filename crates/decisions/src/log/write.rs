@@ -55,11 +55,8 @@ impl DecisionLog {
         let inserted = match self.shared.backend {
             // One statement: its own (implicit) transaction.
             BackendKind::Postgres => {
-                let rows: usize = batches.iter().map(|(batch, _)| batch.len()).sum();
-                let mut columns = DecisionColumns::with_rows(rows);
-                for decision in decisions {
-                    columns.push(decision, logged_at)?;
-                }
+                let rows = batches.iter().map(|(batch, _)| batch.len()).sum();
+                let columns = DecisionColumns::of(rows, decisions, logged_at)?;
                 write_group(&mut self.writer(), columns, &positions)?
             }
             BackendKind::Sqlite => self.writer().write_tx(|c| {
