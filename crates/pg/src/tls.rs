@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use postgres::Socket;
@@ -30,7 +30,7 @@ pub(crate) struct MakeRustls {
 impl MakeRustls {
     /// A connector trusting `target`'s CAs, checking as its mode says.
     pub(crate) fn new(target: &TlsTarget) -> Result<Self, ConnectError> {
-        let roots = Arc::new(roots(target)?);
+        let roots = roots(target)?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let webpki = WebPkiServerVerifier::builder_with_provider(roots, Arc::clone(&provider))
             .build()
@@ -56,33 +56,41 @@ fn config(reason: String) -> ConnectError {
 }
 
 /// The CAs of `sslrootcert`, else the system's.
-fn roots(target: &TlsTarget) -> Result<RootCertStore, ConnectError> {
+fn roots(target: &TlsTarget) -> Result<Arc<RootCertStore>, ConnectError> {
+    let Some(path) = &target.root_cert else {
+        return system_roots();
+    };
+    // Read at each connection: a rotated CA file is picked up by the next.
+    let shown = path.display();
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| config(format!("sslrootcert {shown}: {e}")))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| config(format!("sslrootcert {shown}: {e}")))?;
     let mut roots = RootCertStore::empty();
-    match &target.root_cert {
-        Some(path) => {
-            let shown = path.display();
-            let certs = CertificateDer::pem_file_iter(path)
-                .map_err(|e| config(format!("sslrootcert {shown}: {e}")))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| config(format!("sslrootcert {shown}: {e}")))?;
-            let (added, _ignored) = roots.add_parsable_certificates(certs);
-            if added == 0 {
-                return Err(config(format!(
-                    "sslrootcert {shown} holds no usable certificate"
-                )));
-            }
-        }
-        None => {
-            let found = rustls_native_certs::load_native_certs();
-            roots.add_parsable_certificates(found.certs);
-            if roots.is_empty() {
-                return Err(config(
-                    "no system CA certificates found; give sslrootcert=FILE".into(),
-                ));
-            }
-        }
+    let (added, _ignored) = roots.add_parsable_certificates(certs);
+    if added == 0 {
+        return Err(config(format!(
+            "sslrootcert {shown} holds no usable certificate"
+        )));
     }
-    Ok(roots)
+    Ok(Arc::new(roots))
+}
+
+/// The system's CAs, read once per process (a few hundred files' worth:
+/// not at every connection and reconnection).
+fn system_roots() -> Result<Arc<RootCertStore>, ConnectError> {
+    static SYSTEM: OnceLock<Arc<RootCertStore>> = OnceLock::new();
+    let roots = SYSTEM.get_or_init(|| {
+        let mut roots = RootCertStore::empty();
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        Arc::new(roots)
+    });
+    if roots.is_empty() {
+        return Err(config(
+            "no system CA certificates found; give sslrootcert=FILE".into(),
+        ));
+    }
+    Ok(Arc::clone(roots))
 }
 
 /// `verify-ca`: the chain must lead to a trusted CA; the name is not
