@@ -14,19 +14,18 @@ use redis::{Client, ClientTlsConfig, Connection, RedisError, TlsCertificates};
 use super::config::{RedisConfig, server_of};
 use crate::error::{Result, StreamError};
 
-enum ClientError {
-    Files(StreamError),
-    Redis(RedisError),
-}
-
-/// The client of `config.url`, with the TLS files' CA and client
-/// certificate when given (`validate` has checked that the URL is then
-/// `rediss://`).
-fn open_client(config: &RedisConfig) -> std::result::Result<Client, ClientError> {
+/// The client of `config.url` (`server` names it in errors), with the TLS
+/// files' CA and client certificate when given (`validate` has checked
+/// that the URL is then `rediss://`).
+fn open_client(config: &RedisConfig, server: &str) -> Result<Client> {
+    let redis_error = |source| StreamError::Redis {
+        server: server.to_string(),
+        source,
+    };
     if !config.tls.required() {
-        return Client::open(config.url.as_str()).map_err(ClientError::Redis);
+        return Client::open(config.url.as_str()).map_err(redis_error);
     }
-    let files = config.tls.read("Redis").map_err(ClientError::Files)?;
+    let files = config.tls.read("Redis")?;
     let certificates = TlsCertificates {
         client_tls: files
             .client
@@ -36,7 +35,7 @@ fn open_client(config: &RedisConfig) -> std::result::Result<Client, ClientError>
             }),
         root_cert: files.ca,
     };
-    Client::build_with_tls(config.url.as_str(), certificates).map_err(ClientError::Redis)
+    Client::build_with_tls(config.url.as_str(), certificates).map_err(redis_error)
 }
 
 /// A pool of connections to one Redis server.
@@ -53,13 +52,7 @@ impl Pool {
     pub(crate) fn connect(config: &RedisConfig) -> Result<Self> {
         config.validate()?;
         let server = server_of(&config.url);
-        let client = open_client(config).map_err(|e| match e {
-            ClientError::Files(e) => e,
-            ClientError::Redis(source) => StreamError::Redis {
-                server: server.clone(),
-                source,
-            },
-        })?;
+        let client = open_client(config, &server)?;
         let pool = Self {
             client,
             server,
