@@ -2,8 +2,8 @@
 //! without persistence, eviction), from the transaction stream itself.
 //!
 //! For each partition (its own stream), the durable consumer's
-//! acknowledgement floor is the last stream sequence at or below which every message was decided and
-//! applied to its card. Replaying the partition's messages up to that floor,
+//! acknowledgement floor is the last stream sequence at or below which
+//! every message was decided and applied to its card. Replaying the partition's messages up to that floor,
 //! in stream order, through `CardState::update` gives exactly the states a
 //! worker that never lost them would hold (the same transactions, per card
 //! in the same order). The states are written in pipelines, then a new

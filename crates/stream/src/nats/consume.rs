@@ -4,11 +4,12 @@
 //!
 //! How workers share partitions (docs/streaming.md): each partition has one
 //! durable consumer, `<durable_prefix>-p<partition>`, on the partition's own
-//! stream (no subject filter to apply); a worker consumes a partition only while it holds that
-//! partition's lease ([`crate::PartitionLeases`]), processes its messages in
-//! order and acknowledges each after its decision is committed. When a
-//! worker dies, its unacknowledged messages are redelivered after `ack_wait`
-//! to whichever worker takes the lease over.
+//! stream (no subject filter to apply); a worker consumes a partition only
+//! while it holds that partition's lease ([`crate::PartitionLeases`]),
+//! processes its messages in order and acknowledges each after its
+//! decision is committed. When a worker dies, its unacknowledged messages
+//! are redelivered after `ack_wait` to whichever worker takes the lease
+//! over.
 
 use std::time::Duration;
 
