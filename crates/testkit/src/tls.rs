@@ -245,3 +245,67 @@ pub fn tls_nats_server(program: &Path, certs: &Certs) -> Server {
     let config = config.to_string_lossy().into_owned();
     spawn_listening(program, &["-c", &config], port)
 }
+
+/// A PostgreSQL server that offers TLS with a certificate file this
+/// process can read (the Debian package's self-signed "snakeoil" one, for
+/// `localhost`, serves as its own CA).
+pub struct PgTls {
+    /// The role of the plain URL.
+    pub user: String,
+    /// Its port.
+    pub port: u16,
+    /// Its database.
+    pub dbname: String,
+    /// The server's certificate (`ssl_cert_file`).
+    pub certificate: PathBuf,
+}
+
+impl PgTls {
+    /// `postgres://user@host:port/db?query`.
+    pub fn url(&self, host: &str, query: &str) -> String {
+        format!(
+            "postgres://{}@{host}:{}/{}?{query}",
+            self.user, self.port, self.dbname
+        )
+    }
+
+    /// The URL at `localhost` with `sslmode=verify-full` and the server's
+    /// certificate as the root, after `query` (may be empty).
+    pub fn verified_url(&self, query: &str) -> String {
+        let sep = if query.is_empty() { "" } else { "&" };
+        let root = self.certificate.display();
+        self.url(
+            "localhost",
+            &format!("{query}{sep}sslmode=verify-full&sslrootcert={root}"),
+        )
+    }
+}
+
+/// What the server at `plain_url` says of its TLS (`SHOW ssl`,
+/// `SHOW ssl_cert_file`); `None`, with a line saying why on stderr, when
+/// it offers none this process can use.
+pub fn pg_tls(plain_url: &str, test: &str) -> Option<PgTls> {
+    let config: postgres::Config = plain_url.parse().expect("a PostgreSQL URL");
+    let mut client = postgres::Client::connect(plain_url, postgres::NoTls).ok()?;
+    let mut show = |setting: &str| -> String {
+        client
+            .query_one(&format!("SHOW {setting}"), &[])
+            .map(|row| row.get(0))
+            .unwrap_or_default()
+    };
+    let (ssl, file) = (show("ssl"), show("ssl_cert_file"));
+    let certificate = PathBuf::from(&file);
+    if ssl != "on" || std::fs::metadata(&certificate).is_err() {
+        eprintln!(
+            "{test}: the server offers no TLS with a certificate file this process can \
+             read (ssl = {ssl}, ssl_cert_file = {file})"
+        );
+        return None;
+    }
+    Some(PgTls {
+        user: config.get_user().unwrap_or("postgres").to_string(),
+        port: config.get_ports().first().copied().unwrap_or(5432),
+        dbname: config.get_dbname().unwrap_or("postgres").to_string(),
+        certificate,
+    })
+}

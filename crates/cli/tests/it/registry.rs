@@ -203,23 +203,13 @@ fn models_promote_rollback_and_audit_on_postgres() {
     assert_eq!(json_of(&via_env)[0]["aliases"]["champion"], 2);
     // Over TLS, the server verified (the local server's certificate is for
     // localhost and serves as its own CA), when the server offers TLS.
-    let ssl: String = admin.query_one("SHOW ssl", &[]).unwrap().get(0);
-    let cert: String = admin.query_one("SHOW ssl_cert_file", &[]).unwrap().get(0);
-    if ssl == "on" && std::fs::metadata(&cert).is_ok() {
-        let config: postgres::Config = base.parse().unwrap();
-        let tls_url = format!(
-            "postgres://{}@localhost:{}/{}?options=-csearch_path%3D{schema}&sslmode=verify-full&sslrootcert={cert}",
-            config.get_user().unwrap(),
-            config.get_ports().first().copied().unwrap_or(5432),
-            config.get_dbname().unwrap(),
-        );
+    if let Some(server) = vigie_testkit::tls::pg_tls(&base, "registry over TLS") {
+        let tls_url = server.verified_url(&format!("options=-csearch_path%3D{schema}"));
         let over_tls = vigie.run(
             &["models", "list", "--json", "--database-url", &tls_url],
             &[],
         );
         assert_eq!(json_of(&over_tls)[0]["aliases"]["champion"], 2);
-    } else {
-        println!("skipped (TLS part): the server offers no TLS certificate this process can read");
     }
     // Nothing went to SQLite.
     assert!(!vigie.data_dir().join("registry/registry.sqlite").exists());

@@ -9,40 +9,10 @@ use std::time::Duration;
 
 use vigie_stream::{RedisStateStore, TlsFiles};
 use vigie_testkit::tls::{
-    certs, nats_server_program, redis_server_program, tls_nats_server, tls_redis_server,
+    certs, nats_server_program, pg_tls, redis_server_program, tls_nats_server, tls_redis_server,
 };
 
 use crate::worker_support::{Run, services};
-
-/// The database URL over TLS, verified, when the server offers TLS with a
-/// certificate this process can read (its self-signed certificate, for
-/// localhost, serves as its own CA); the plain URL otherwise.
-#[allow(clippy::print_stderr, reason = "says why the log stays without TLS")]
-fn database_over_tls(plain: &str) -> String {
-    let Ok(mut admin) = postgres::Client::connect(plain, postgres::NoTls) else {
-        return plain.to_string();
-    };
-    let show = |admin: &mut postgres::Client, setting: &str| -> String {
-        admin
-            .query_one(&format!("SHOW {setting}"), &[])
-            .map(|row| row.get(0))
-            .unwrap_or_default()
-    };
-    let (ssl, cert) = (show(&mut admin, "ssl"), show(&mut admin, "ssl_cert_file"));
-    if ssl != "on" || std::fs::metadata(&cert).is_err() {
-        eprintln!(
-            "(the decision log stays without TLS: the server offers no readable certificate)"
-        );
-        return plain.to_string();
-    }
-    let config: postgres::Config = plain.parse().unwrap();
-    format!(
-        "postgres://{}@localhost:{}/{}?sslmode=verify-full&sslrootcert={cert}",
-        config.get_user().unwrap(),
-        config.get_ports().first().copied().unwrap_or(5432),
-        config.get_dbname().unwrap(),
-    )
-}
 
 #[test]
 fn a_worker_runs_with_every_connection_over_tls() {
@@ -60,7 +30,9 @@ fn a_worker_runs_with_every_connection_over_tls() {
     let nats = tls_nats_server(&nats_program, &certs);
     let redis = tls_redis_server(&redis_program, &certs);
     let redis_url = format!("rediss://127.0.0.1:{}", redis.port);
-    let database = database_over_tls(&services.database);
+    // The decision log over TLS too when the server offers it.
+    let database = pg_tls(&services.database, test)
+        .map_or_else(|| services.database.clone(), |pg| pg.verified_url(""));
     services.nats = format!("tls://127.0.0.1:{}", nats.port);
     let mut run = Run::new(services, 600, 2);
     let path = |p: &Path| p.to_str().unwrap().to_string();

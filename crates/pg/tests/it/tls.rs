@@ -1,28 +1,10 @@
 //! TLS to the local PostgreSQL, whose certificate (the Debian package's
 //! self-signed "snakeoil" one, for `localhost`) serves as its own CA.
 
-use std::path::PathBuf;
-
 use vigie_pg::{ConnectError, connect};
+use vigie_testkit::tls::{PgTls, pg_tls};
 
-/// The server's address and its certificate file, when it offers TLS.
-struct Server {
-    user: String,
-    port: u16,
-    dbname: String,
-    certificate: PathBuf,
-}
-
-impl Server {
-    fn url(&self, host: &str, query: &str) -> String {
-        format!(
-            "postgres://{}@{host}:{}/{}?{query}",
-            self.user, self.port, self.dbname
-        )
-    }
-}
-
-fn server(test: &str) -> Option<Server> {
+fn server(test: &str) -> Option<PgTls> {
     let Some(url) = std::env::var("VIGIE_TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())
@@ -30,25 +12,11 @@ fn server(test: &str) -> Option<Server> {
         eprintln!("skipped: {test} needs VIGIE_TEST_DATABASE_URL");
         return None;
     };
-    let config: postgres::Config = url.parse().unwrap();
-    let mut client = connect(&url).unwrap();
-    let ssl: String = client.query_one("SHOW ssl", &[]).unwrap().get(0);
-    let file: String = client.query_one("SHOW ssl_cert_file", &[]).unwrap().get(0);
-    let certificate = PathBuf::from(file);
-    if ssl != "on" || std::fs::metadata(&certificate).is_err() {
-        eprintln!(
-            "skipped: {test} needs the server to offer TLS with a certificate file this \
-             process can read (ssl = {ssl}, ssl_cert_file = {})",
-            certificate.display()
-        );
-        return None;
+    let server = pg_tls(&url, test);
+    if server.is_none() {
+        eprintln!("skipped: {test}");
     }
-    Some(Server {
-        user: config.get_user().unwrap_or("postgres").to_string(),
-        port: config.get_ports().first().copied().unwrap_or(5432),
-        dbname: config.get_dbname().unwrap_or("postgres").to_string(),
-        certificate,
-    })
+    server
 }
 
 /// The error a connection attempt must give.
