@@ -1,6 +1,7 @@
 //! Test support for Vigie (dev only): where the shared data lives, owned row
 //! specifications and proptest strategies for transactions in the Kaggle
-//! layout. Depends on `vigie-types` only, so every crate can use it.
+//! layout, and ([`tls`]) certificates and TLS servers for tests. Of Vigie's
+//! crates it depends on `vigie-types` only, so every crate can use it.
 
 #![allow(
     clippy::expect_used,
